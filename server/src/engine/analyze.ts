@@ -1,0 +1,335 @@
+/**
+ * The analysis pass: one walk over the tree dispatches each node to the rules that want its kind.
+ *
+ * Incremental contract: the file is cut into segments, one per top-level node (a segment runs from its node's
+ * start to the next node's start, so the segments partition the text). Findings are cached per segment and
+ * reused when the segment's text is unchanged and the file's facts (see FactProvider) are unchanged; every offset
+ * a cached finding holds is stored relative to the segment that contains it and moved with that segment.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { LanguageId } from '../languages';
+import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
+import { applySuppressions } from './suppress';
+
+/** A rule that threw on a file: logged by the front end, and the rest of the file's findings still arrive. */
+export interface RuleFailure {
+  code: string;
+  path: string;
+  error: string;
+}
+
+/** The outcome of analysing one version of a file. */
+export interface AnalysisResult {
+  findings: Finding[];
+  failures: RuleFailure[];
+  /** Segments in the file and how many of them the rules had to visit (the rest were reused). */
+  segments: number;
+  segmentsAnalyzed: number;
+}
+
+/** Options the front ends pass for one file. */
+export interface AnalyzeOptions {
+  path: string;
+  /** Per-rule options by rule code. */
+  ruleOptions?: Record<string, Record<string, unknown>>;
+}
+
+interface Segment {
+  key: string;
+  start: number;
+  end: number;
+  node: Node;
+  facts: Map<string, unknown>;
+  factsJson: string;
+}
+
+/** An offset stored as (segment index, distance from the segment's start). */
+type RelOffset = [number, number];
+
+interface StoredFinding {
+  finding: Finding;
+  start: RelOffset;
+  end: RelOffset;
+  edits: RelOffset[][];
+}
+
+interface SegmentCache {
+  key: string;
+  findings: StoredFinding[];
+}
+
+const EMPTY_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** Whether a path names a test file, which some rules treat more gently. */
+export function isTestPath(p: string, language: LanguageId): boolean {
+  const base = p.replace(/\\/g, '/').split('/').pop() ?? p;
+  if (language === 'go') return base.endsWith('_test.go');
+  return /^test_.*\.py$/.test(base) || /_test\.py$/.test(base) || base === 'conftest.py';
+}
+
+/**
+ * Analyses successive versions of one file, reusing the findings of unchanged declarations. One instance per open
+ * document; a one-shot analysis is `new Analyzer(...).analyze(...)`.
+ */
+export class Analyzer {
+  private readonly dispatch = new Map<string, Rule[]>();
+  private readonly providers: FactProvider<unknown>[] = [];
+  private prevSegments: Segment[] = [];
+  private prevCaches: SegmentCache[] = [];
+  private prevFileKey: string | undefined;
+
+  constructor(
+    readonly language: LanguageId,
+    readonly rules: readonly Rule[],
+  ) {
+    const seen = new Set<string>();
+    for (const rule of rules) {
+      if (rule.language !== language) continue;
+      for (const k of rule.kinds) {
+        let list = this.dispatch.get(k);
+        if (!list) this.dispatch.set(k, (list = []));
+        list.push(rule);
+      }
+      for (const p of rule.facts ?? []) {
+        if (!seen.has(p.id)) {
+          seen.add(p.id);
+          this.providers.push(p);
+        }
+      }
+    }
+  }
+
+  /** Analyses `text`, whose current syntax tree is `tree` (owned by the caller). */
+  analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
+    const root = tree.rootNode;
+    const segments = this.segment(root, text);
+    const fileKey = segments.map((s) => s.factsJson).join('\u0000');
+    const failures: RuleFailure[] = [];
+
+    // Match unchanged segments to the previous version's, in order, by text.
+    const byKey = new Map<string, number[]>();
+    if (fileKey === this.prevFileKey) {
+      this.prevSegments.forEach((s, i) => {
+        const l = byKey.get(s.key);
+        if (l) l.push(i);
+        else byKey.set(s.key, [i]);
+      });
+    }
+    const oldToNew = new Map<number, number>();
+    const newToOld: (number | undefined)[] = segments.map((s, i) => {
+      const l = byKey.get(s.key);
+      const old = l?.shift();
+      if (old !== undefined) oldToNew.set(old, i);
+      return old;
+    });
+
+    const caches: SegmentCache[] = [];
+    const findings: Finding[] = [];
+    let analyzed = 0;
+    const memo = new Map<string, unknown>();
+    const ctxBase = this.makeContext(text, root, segments, opts, memo);
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i];
+      const old = newToOld[i];
+      let reused: Finding[] | undefined;
+      if (old !== undefined) reused = relocate(this.prevCaches[old], oldToNew, segments);
+      if (reused) {
+        findings.push(...reused);
+        caches.push({ key: seg.key, findings: store(reused, segments) });
+        continue;
+      }
+      analyzed++;
+      const found = this.visit(seg.node, ctxBase, failures, opts.path);
+      findings.push(...found);
+      caches.push({ key: seg.key, findings: store(found, segments) });
+    }
+    this.prevSegments = segments;
+    this.prevCaches = caches;
+    this.prevFileKey = fileKey;
+    const kept = applySuppressions(findings, text, root, this.language);
+    kept.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+    return { findings: kept, failures, segments: segments.length, segmentsAnalyzed: analyzed };
+  }
+
+  private segment(root: Node, text: string): Segment[] {
+    const prevFacts = new Map<string, Segment>();
+    for (const s of this.prevSegments) prevFacts.set(s.key, s);
+    const out: Segment[] = [];
+    const n = root.childCount;
+    let next: Node | null = n > 0 ? root.child(0) : null;
+    for (let i = 0; i < n && next; i++) {
+      const node: Node = next;
+      next = i + 1 < n ? root.child(i + 1) : null;
+      const start = i === 0 ? 0 : node.startIndex;
+      const end = next ? next.startIndex : text.length;
+      const key = text.slice(start, end);
+      const before = prevFacts.get(key);
+      let facts: Map<string, unknown>;
+      let factsJson: string;
+      if (before) {
+        facts = before.facts;
+        factsJson = before.factsJson;
+      } else {
+        facts = new Map();
+        for (const p of this.providers) {
+          let v: unknown;
+          try {
+            v = p.collect(node, text);
+          } catch {
+            v = undefined;
+          }
+          if (v !== undefined) facts.set(p.id, v);
+        }
+        factsJson = facts.size ? JSON.stringify([...facts]) : '';
+      }
+      out.push({ key, start, end, node, facts, factsJson });
+    }
+    return out;
+  }
+
+  private makeContext(
+    text: string,
+    root: Node,
+    segments: Segment[],
+    opts: AnalyzeOptions,
+    memo: Map<string, unknown>,
+  ): Omit<RuleContext, 'report' | 'options'> {
+    const factLists = new Map<string, SegmentFact<unknown>[]>();
+    const language = this.language;
+    return {
+      language,
+      path: opts.path,
+      text,
+      root,
+      isTestFile: isTestPath(opts.path, language),
+      facts<T>(p: FactProvider<T>): SegmentFact<T>[] {
+        let l = factLists.get(p.id);
+        if (!l) {
+          l = [];
+          for (const s of segments) if (s.facts.has(p.id)) l.push({ node: s.node, value: s.facts.get(p.id) });
+          factLists.set(p.id, l);
+        }
+        return l as SegmentFact<T>[];
+      },
+      memo<T>(node: Node, key: string, compute: () => T): T {
+        const k = `${node.id}:${key}`;
+        if (memo.has(k)) return memo.get(k) as T;
+        const v = compute();
+        memo.set(k, v);
+        return v;
+      },
+      textOf(node: Node): string {
+        return text.slice(node.startIndex, node.endIndex);
+      },
+    };
+  }
+
+  /** Walks one segment iteratively (no recursion, so deep nesting cannot overflow the stack). */
+  private visit(
+    segNode: Node,
+    base: Omit<RuleContext, 'report' | 'options'>,
+    failures: RuleFailure[],
+    path: string,
+  ): Finding[] {
+    const found: Finding[] = [];
+    const failed = new Set<string>();
+    const cursor = segNode.walk();
+    try {
+      for (;;) {
+        const rules = this.dispatch.get(cursor.nodeType);
+        if (rules) {
+          const node = cursor.currentNode;
+          for (const rule of rules) {
+            if (failed.has(rule.code)) continue;
+            const ctx: RuleContext = Object.assign(Object.create(base), {
+              options: EMPTY_OPTIONS,
+              report: (r: Report) => found.push(toFinding(rule, r)),
+            });
+            try {
+              rule.check(node, ctx);
+            } catch (e) {
+              failed.add(rule.code);
+              failures.push({ code: rule.code, path, error: (e as Error)?.stack ?? String(e) });
+            }
+          }
+        }
+        if (cursor.gotoFirstChild()) continue;
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return found;
+          if (cursor.currentDepth === 0) return found;
+        }
+        if (cursor.currentDepth === 0) return found;
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+}
+
+function toFinding(rule: Rule, r: Report): Finding {
+  const start = r.node ? r.node.startIndex : (r.start ?? 0);
+  const end = r.node ? r.node.endIndex : (r.end ?? start);
+  return {
+    code: rule.code,
+    name: rule.name,
+    start,
+    end,
+    message: r.message,
+    severity: r.severity ?? rule.severity,
+    fixes: r.fixes ?? [],
+  };
+}
+
+function segmentIndex(segments: Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[mid].start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function rel(segments: Segment[], offset: number): RelOffset {
+  const i = segmentIndex(segments, offset);
+  return [i, offset - segments[i].start];
+}
+
+function store(findings: Finding[], segments: Segment[]): StoredFinding[] {
+  return findings.map((f) => ({
+    finding: f,
+    start: rel(segments, f.start),
+    end: rel(segments, f.end),
+    edits: f.fixes.map((fx) => fx.edits.flatMap((e) => [rel(segments, e.start), rel(segments, e.end)])),
+  }));
+}
+
+/** Moves a cached segment's findings to the new offsets, or returns undefined if any offset cannot be moved. */
+function relocate(cache: SegmentCache, oldToNew: Map<number, number>, segments: Segment[]): Finding[] | undefined {
+  const abs = (r: RelOffset): number | undefined => {
+    const i = oldToNew.get(r[0]);
+    return i === undefined ? undefined : segments[i].start + r[1];
+  };
+  const out: Finding[] = [];
+  for (const s of cache.findings) {
+    const start = abs(s.start);
+    const end = abs(s.end);
+    if (start === undefined || end === undefined) return undefined;
+    const fixes = [];
+    for (let k = 0; k < s.finding.fixes.length; k++) {
+      const fx = s.finding.fixes[k];
+      const offs = s.edits[k];
+      const edits = [];
+      for (let j = 0; j < fx.edits.length; j++) {
+        const a = abs(offs[2 * j]);
+        const b = abs(offs[2 * j + 1]);
+        if (a === undefined || b === undefined) return undefined;
+        edits.push({ start: a, end: b, newText: fx.edits[j].newText });
+      }
+      fixes.push({ ...fx, edits });
+    }
+    out.push({ ...s.finding, start, end, fixes });
+  }
+  return out;
+}

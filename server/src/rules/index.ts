@@ -1,0 +1,42 @@
+/** The rule registry: every rule Steady ships, as an explicit import list. Front ends hand it to the engine. */
+import type { Rule } from '../engine/rule';
+import closeGuardedByFlag from './go/close-guarded-by-flag';
+import lockHeldOnReturn from './go/lock-held-on-return';
+import recursiveLock from './go/recursive-lock';
+import writeUnderRlock from './go/write-under-rlock';
+import resourceNotClosed from './go/resource-not-closed';
+import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
+import untrackedGoroutine from './go/untracked-goroutine';
+import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
+import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
+import contextCancelNotCalled from './go/context-cancel-not-called';
+import mutateDuringIteration from './python/mutate-during-iteration';
+import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
+import resourceNotClosedOnError from './python/resource-not-closed-on-error';
+import silentBroadExcept from './python/silent-broad-except';
+import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+
+/** All rules, Go first, each language in code order. */
+export const RULES: readonly Rule[] = [
+  closeGuardedByFlag,
+  lockHeldOnReturn,
+  recursiveLock,
+  writeUnderRlock,
+  resourceNotClosed,
+  goroutineLoopWithoutExit,
+  untrackedGoroutine,
+  fatalExitSkipsCleanup,
+  signalNotifyWithoutSigterm,
+  contextCancelNotCalled,
+  mutateDuringIteration,
+  lockAcquireWithoutFinally,
+  resourceNotClosedOnError,
+  silentBroadExcept,
+  nonDaemonForeverThread,
+];
+
+/** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
+export function findRule(idOrName: string): Rule | undefined {
+  const up = idOrName.toUpperCase();
+  return RULES.find((r) => r.code === up || r.name === idOrName.toLowerCase());
+}
