@@ -1,0 +1,1 @@
+"""A UDP telemetry relay: sensors send datagrams, subscribers receive copies."""
