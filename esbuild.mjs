@@ -9,6 +9,14 @@ const production = process.argv.includes('--production');
 const outdir = 'dist';
 mkdirSync(outdir, { recursive: true });
 
+// web-tree-sitter's ESM build needs import.meta.url, which a CommonJS bundle lacks: bundle its CommonJS build.
+const treeSitterCjs = {
+  name: 'web-tree-sitter-cjs',
+  setup(build) {
+    build.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: require.resolve('web-tree-sitter') }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -17,6 +25,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  plugins: [treeSitterCjs],
 };
 
 await Promise.all([

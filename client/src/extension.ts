@@ -1,0 +1,51 @@
+/** The Steady VS Code client: starts the language server, a status item, an output channel and the restart command. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+let client: LanguageClient | undefined;
+
+/** Starts the language server for Go and Python documents. */
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Steady');
+  const status = vscode.languages.createLanguageStatusItem('steady.status', [{ language: 'go' }, { language: 'python' }]);
+  status.name = 'Steady';
+  status.text = 'Steady';
+  status.command = { title: 'Restart', command: 'steady.restartServer' };
+  context.subscriptions.push(output, status);
+
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'go' },
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'go' },
+      { scheme: 'untitled', language: 'python' },
+      { scheme: 'vscode-remote', language: 'go' },
+      { scheme: 'vscode-remote', language: 'python' },
+    ],
+    outputChannel: output,
+    synchronize: { configurationSection: 'steady' },
+  };
+  client = new LanguageClient('steady', 'Steady', serverOptions, clientOptions);
+  context.subscriptions.push(
+    client.onDidChangeState((e) => {
+      status.text = e.newState === State.Running ? 'Steady' : e.newState === State.Starting ? 'Steady: starting' : 'Steady: stopped';
+      status.severity = e.newState === State.Stopped ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    }),
+    vscode.commands.registerCommand('steady.restartServer', async () => {
+      output.appendLine('Restarting the Steady server');
+      await client?.restart();
+    }),
+  );
+  await client.start();
+}
+
+/** Stops the language server. */
+export function deactivate(): Promise<void> | undefined {
+  return client?.stop();
+}

@@ -1,0 +1,89 @@
+/**
+ * Code actions: each fix of a Steady diagnostic as a quick fix, "disable for this line", and `source.fixAll.steady`.
+ * Fixes computed for another document version are not offered, and a fix that would break parsing never is.
+ */
+import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit as LspTextEdit } from 'vscode-languageserver';
+import type { DiagnosticData } from './diagnostics';
+import type { OpenDocument } from './documents';
+import { countSyntaxErrors, fixKeepsSyntax, indentAt, syntaxErrorCount } from './engine/fix';
+import type { AnalyzeOptions } from './engine/analyze';
+import type { Rule, TextEdit } from './engine/rule';
+import { fixAll } from './engine/run';
+
+/** The code action kind of Steady's fix-all. */
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.steady`;
+
+function isData(d: unknown): d is DiagnosticData {
+  return !!d && typeof d === 'object' && typeof (d as DiagnosticData).version === 'number' && Array.isArray((d as DiagnosticData).fixes);
+}
+
+/** Whether a code-action request asked for kind `kind` (or did not restrict kinds). */
+export function wants(only: readonly string[] | undefined, kind: string): boolean {
+  if (!only || only.length === 0) return kind === CodeActionKind.QuickFix;
+  return only.some((o) => kind === o || kind.startsWith(o + '.'));
+}
+
+/** The quick fixes and suppression actions for the Steady diagnostics of a request. */
+export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const out: CodeAction[] = [];
+  let baseErrors: number | undefined;
+  for (const d of diagnostics) {
+    if (d.source !== 'steady' || typeof d.code !== 'string' || !isData(d.data)) continue;
+    if (d.data.version !== doc.version) continue; // stale: computed for another version of the text
+    d.data.fixes.forEach((fx, i) => {
+      const edits: TextEdit[] = fx.edits.map((e) => ({
+        start: doc.lines.offset(e.range.start),
+        end: doc.lines.offset(e.range.end),
+        newText: e.newText,
+      }));
+      baseErrors ??= doc.tree ? countSyntaxErrors(doc.tree.rootNode) : syntaxErrorCount(doc.language, doc.text);
+      if (!fixKeepsSyntax(doc.language, doc.text, edits, baseErrors)) return;
+      out.push({
+        title: fx.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        isPreferred: fx.applicability === 'safe' && i === 0,
+        edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: fx.edits }] },
+      });
+    });
+    out.push(disableForLine(doc, d));
+  }
+  return out;
+}
+
+/** "Disable CODE for this line": a `steady:ignore` comment alone on the line above the diagnostic's line. */
+export function disableForLine(doc: OpenDocument, d: Diagnostic): CodeAction {
+  const code = String(d.code);
+  const lineStart = doc.lines.offset({ line: d.range.start.line, character: 0 });
+  const indent = indentAt(doc.text, lineStart);
+  const marker = doc.language === 'go' ? '//' : '#';
+  const nl = doc.text.includes('\r\n') ? '\r\n' : '\n';
+  const edit: LspTextEdit = {
+    range: { start: { line: d.range.start.line, character: 0 }, end: { line: d.range.start.line, character: 0 } },
+    newText: `${indent}${marker} steady:ignore ${code} TODO: say why this is safe${nl}`,
+  };
+  return {
+    title: `Disable ${code} for this line`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [d],
+    edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: [edit] }] },
+  };
+}
+
+/** `source.fixAll.steady`: every safe fix, re-analysed until nothing changes, as one minimal edit. */
+export function fixAllAction(doc: OpenDocument, rules: readonly Rule[], opts: AnalyzeOptions): CodeAction | undefined {
+  const result = fixAll(doc.language, doc.text, rules, opts);
+  if (result.applied === 0 || result.text === doc.text) return undefined;
+  const a = doc.text;
+  const b = result.text;
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a.charCodeAt(pre) === b.charCodeAt(pre)) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a.charCodeAt(a.length - 1 - suf) === b.charCodeAt(b.length - 1 - suf)) suf++;
+  const edit: LspTextEdit = { range: doc.lines.range(pre, a.length - suf), newText: b.slice(pre, b.length - suf) };
+  return {
+    title: `Fix all Steady problems (${result.applied} fix${result.applied === 1 ? '' : 'es'})`,
+    kind: FIX_ALL_KIND,
+    edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: [edit] }] },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Open documents: their text, version and one cached syntax tree each. Incremental changes are applied to the text
+ * and, as tree-sitter edits, to the tree; the document is re-parsed with the old tree, which is then freed.
+ */
+import type { Edit, Point, Tree } from 'web-tree-sitter';
+import { Analyzer } from './engine/analyze';
+import type { Rule } from './engine/rule';
+import { sharedParser, type LanguageId } from './languages';
+import { LineIndex, type Range } from './lineIndex';
+
+/** An LSP content change: a ranged replacement, or the whole text. */
+export interface ContentChange {
+  range?: Range;
+  text: string;
+}
+
+/** One open document and what has been derived from its current version. */
+export class OpenDocument {
+  private index?: LineIndex;
+  /** The incremental analyzer, re-created when the rule set changes. */
+  analyzer?: Analyzer;
+  analyzerRules?: readonly Rule[];
+  /** The most recent analysis, keyed by the version it was made for. */
+  result?: { version: number; payload: unknown };
+
+  constructor(
+    readonly uri: string,
+    readonly language: LanguageId,
+    public version: number,
+    public text: string,
+    public tree: Tree | null,
+  ) {}
+
+  /** The line index of the current text. */
+  get lines(): LineIndex {
+    if (!this.index || this.index.text !== this.text) this.index = new LineIndex(this.text);
+    return this.index;
+  }
+
+  /** The incremental analyzer for a rule set. */
+  analyzerFor(rules: readonly Rule[]): Analyzer {
+    if (!this.analyzer || this.analyzerRules !== rules) {
+      this.analyzer = new Analyzer(this.language, rules);
+      this.analyzerRules = rules;
+    }
+    return this.analyzer;
+  }
+
+  /** Frees the tree's wasm memory. */
+  dispose(): void {
+    this.tree?.delete();
+    this.tree = null;
+  }
+}
+
+function pointAfter(start: Point, inserted: string): Point {
+  let row = start.row;
+  let last = -1;
+  for (let i = inserted.indexOf('\n'); i !== -1; i = inserted.indexOf('\n', i + 1)) {
+    row++;
+    last = i;
+  }
+  return last === -1 ? { row, column: start.column + inserted.length } : { row, column: inserted.length - last - 1 };
+}
+
+/** Tree-sitter's row/column of an offset: rows split at '\n' only; columns in UTF-16 units. */
+function pointAt(text: string, offset: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/** Applies a batch of LSP changes to a text and its tree, returning the new text. The tree is edited in place. */
+export function applyChanges(text: string, tree: Tree | null, changes: readonly ContentChange[]): { text: string; reparse: 'incremental' | 'full' } {
+  let reparse: 'incremental' | 'full' = 'incremental';
+  for (const ch of changes) {
+    if (!ch.range) {
+      text = ch.text;
+      reparse = 'full';
+      continue;
+    }
+    const idx = new LineIndex(text);
+    const start = idx.offset(ch.range.start);
+    const oldEnd = Math.max(start, idx.offset(ch.range.end));
+    if (tree && reparse === 'incremental') {
+      // Derive points from the text itself (rows at '\n'), and the new end from the inserted text.
+      const startPosition = pointAt(text, start);
+      const edit: Edit = {
+        startIndex: start,
+        oldEndIndex: oldEnd,
+        newEndIndex: start + ch.text.length,
+        startPosition,
+        oldEndPosition: pointAt(text, oldEnd),
+        newEndPosition: pointAfter(startPosition, ch.text),
+      } as Edit;
+      tree.edit(edit);
+    }
+    text = text.slice(0, start) + ch.text + text.slice(oldEnd);
+  }
+  return { text, reparse };
+}
+
+/** The open documents of a session. */
+export class DocumentStore {
+  private readonly docs = new Map<string, OpenDocument>();
+
+  get(uri: string): OpenDocument | undefined {
+    return this.docs.get(uri);
+  }
+
+  all(): OpenDocument[] {
+    return [...this.docs.values()];
+  }
+
+  /** Opens (or re-opens) a document and parses it. */
+  open(uri: string, language: LanguageId, version: number, text: string): OpenDocument {
+    this.docs.get(uri)?.dispose();
+    const doc = new OpenDocument(uri, language, version, text, sharedParser(language).parse(text));
+    this.docs.set(uri, doc);
+    return doc;
+  }
+
+  /**
+   * Applies incremental changes and re-parses with the old tree. Returns undefined for an unknown document or an
+   * out-of-order version (which is ignored).
+   */
+  change(uri: string, version: number, changes: readonly ContentChange[]): OpenDocument | undefined {
+    const doc = this.docs.get(uri);
+    if (!doc || version <= doc.version) return undefined;
+    const { text, reparse } = applyChanges(doc.text, doc.tree, changes);
+    const old = doc.tree;
+    const parser = sharedParser(doc.language);
+    doc.tree = reparse === 'incremental' && old ? parser.parse(text, old) : parser.parse(text);
+    old?.delete();
+    doc.text = text;
+    doc.version = version;
+    doc.result = undefined;
+    return doc;
+  }
+
+  close(uri: string): void {
+    this.docs.get(uri)?.dispose();
+    this.docs.delete(uri);
+  }
+}
