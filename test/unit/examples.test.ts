@@ -1,7 +1,7 @@
 /**
  * The demo projects under examples/ are analysed with every rule: each first-wave rule must fire on them, and the
  * findings must be exactly the (file, line, code) list kept in examples/expected.json, so that a change to either
- * the rules or the examples that moves, adds or loses a finding is caught.
+ * the rules or the examples that moves, adds or loses a finding is caught. examples/README.md must list the same.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -93,5 +93,18 @@ describe('examples/', () => {
     const missing = expected.filter((k) => !actual.includes(k)).map((k) => `missing ${k}`);
     assert.deepEqual([...unexpected, ...missing], []);
     assert.equal(actual.length, new Set(actual).size, 'two findings of one rule on one line');
+  });
+
+  it('documents exactly those findings in examples/README.md', () => {
+    const expected = (JSON.parse(readFileSync(path.join(EXAMPLES, 'expected.json'), 'utf8')) as Expected[]).map(key);
+    const documented: string[] = [];
+    let section = '';
+    for (const line of readFileSync(path.join(EXAMPLES, 'README.md'), 'utf8').split('\n')) {
+      const heading = /^## `([^`]+)`/.exec(line);
+      if (heading) section = heading[1];
+      const row = /^\| `([^`]+)` \| (\d+) \| ([A-Z]{2}\d{3})\b/.exec(line);
+      if (row) documented.push(key({ file: `${section}${row[1]}`, line: Number(row[2]), code: row[3] }));
+    }
+    assert.deepEqual([...documented].sort(), [...expected].sort());
   });
 });
