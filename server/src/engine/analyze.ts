@@ -1,14 +1,16 @@
 /**
  * The analysis pass: one walk over the tree dispatches each node to the rules that want its kind.
  *
- * Incremental contract: the file is cut into segments, one per top-level node (a segment runs from its node's
- * start to the next node's start, so the segments partition the text). Findings are cached per segment and
+ * Incremental contract: the file is cut into segments, one per top-level declaration (Python groups runs of
+ * module-level statements; a segment runs from its first node's start to the next segment's start, so the segments
+ * partition the text). Findings are cached per segment and
  * reused when the segment's text is unchanged and the file's facts (see FactProvider) are unchanged; every offset
  * a cached finding holds is stored relative to the segment that contains it and moved with that segment.
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { LanguageId } from '../languages';
 import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
+import { eol, indentUnit } from './fix';
 import { applySuppressions } from './suppress';
 
 /** A rule that threw on a file: logged by the front end, and the rest of the file's findings still arrive. */
@@ -38,10 +40,15 @@ interface Segment {
   key: string;
   start: number;
   end: number;
-  node: Node;
-  facts: Map<string, unknown>;
+  /** The top-level nodes of the segment: one declaration, or a run of module-level Python statements. */
+  nodes: Node[];
+  /** Fact values by provider, as [index into nodes, value] pairs. */
+  facts: Map<string, [number, unknown][]>;
   factsJson: string;
 }
+
+/** Python top-level nodes that form a segment of their own; other module-level statements are grouped in runs. */
+const PY_DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 
 /** An offset stored as (segment index, distance from the segment's start). */
 type RelOffset = [number, number];
@@ -103,7 +110,9 @@ export class Analyzer {
   analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
     const root = tree.rootNode;
     const segments = this.segment(root, text);
-    const fileKey = segments.map((s) => s.factsJson).join('\u0000');
+    // Fix helpers follow file-wide style (line endings, indent unit), so a change of style invalidates every segment.
+    const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
+    const fileKey = style + '\u0000' + segments.map((s) => s.factsJson).join('\u0000');
     const failures: RuleFailure[] = [];
 
     // Match unchanged segments to the previous version's, in order, by text.
@@ -139,7 +148,8 @@ export class Analyzer {
         continue;
       }
       analyzed++;
-      const found = this.visit(seg.node, ctxBase, failures, opts.path);
+      const found: Finding[] = [];
+      for (const node of seg.nodes) found.push(...this.visit(node, ctxBase, failures, opts.path));
       findings.push(...found);
       caches.push({ key: seg.key, findings: store(found, segments) });
     }
@@ -151,39 +161,50 @@ export class Analyzer {
     return { findings: kept, failures, segments: segments.length, segmentsAnalyzed: analyzed };
   }
 
+  /**
+   * Cuts the file into segments. Go: one per top-level node. Python: one per definition, and one per run of other
+   * module-level statements (an `acquire()` and its `release()` at module level judge each other, so they share one).
+   */
   private segment(root: Node, text: string): Segment[] {
     const prevFacts = new Map<string, Segment>();
     for (const s of this.prevSegments) prevFacts.set(s.key, s);
-    const out: Segment[] = [];
+    const groups: Node[][] = [];
     const n = root.childCount;
-    let next: Node | null = n > 0 ? root.child(0) : null;
-    for (let i = 0; i < n && next; i++) {
-      const node: Node = next;
-      next = i + 1 < n ? root.child(i + 1) : null;
-      const start = i === 0 ? 0 : node.startIndex;
-      const end = next ? next.startIndex : text.length;
+    for (let i = 0; i < n; i++) {
+      const node = root.child(i)!;
+      const last = groups[groups.length - 1];
+      const standalone = this.language === 'go' || PY_DEFINITIONS.has(node.type);
+      const lastStandalone = last && (this.language === 'go' || PY_DEFINITIONS.has(last[last.length - 1].type));
+      if (last && !standalone && !lastStandalone) last.push(node);
+      else groups.push([node]);
+    }
+    const out: Segment[] = [];
+    groups.forEach((nodes, g) => {
+      const start = g === 0 ? 0 : nodes[0].startIndex;
+      const end = g + 1 < groups.length ? groups[g + 1][0].startIndex : text.length;
       const key = text.slice(start, end);
       const before = prevFacts.get(key);
-      let facts: Map<string, unknown>;
-      let factsJson: string;
       if (before) {
-        facts = before.facts;
-        factsJson = before.factsJson;
-      } else {
-        facts = new Map();
-        for (const p of this.providers) {
+        out.push({ key, start, end, nodes, facts: before.facts, factsJson: before.factsJson });
+        return;
+      }
+      const facts = new Map<string, [number, unknown][]>();
+      for (const p of this.providers) {
+        nodes.forEach((node, k) => {
           let v: unknown;
           try {
             v = p.collect(node, text);
           } catch {
             v = undefined;
           }
-          if (v !== undefined) facts.set(p.id, v);
-        }
-        factsJson = facts.size ? JSON.stringify([...facts]) : '';
+          if (v === undefined) return;
+          let l = facts.get(p.id);
+          if (!l) facts.set(p.id, (l = []));
+          l.push([k, v]);
+        });
       }
-      out.push({ key, start, end, node, facts, factsJson });
-    }
+      out.push({ key, start, end, nodes, facts, factsJson: facts.size ? JSON.stringify([...facts]) : '' });
+    });
     return out;
   }
 
@@ -206,7 +227,7 @@ export class Analyzer {
         let l = factLists.get(p.id);
         if (!l) {
           l = [];
-          for (const s of segments) if (s.facts.has(p.id)) l.push({ node: s.node, value: s.facts.get(p.id) });
+          for (const s of segments) for (const [k, value] of s.facts.get(p.id) ?? []) l.push({ node: s.nodes[k], value });
           factLists.set(p.id, l);
         }
         return l as SegmentFact<T>[];
@@ -311,11 +332,18 @@ function relocate(cache: SegmentCache, oldToNew: Map<number, number>, segments: 
     const i = oldToNew.get(r[0]);
     return i === undefined ? undefined : segments[i].start + r[1];
   };
+  // A range that spans several segments moves only if every segment it covers moved with it, unchanged and in order.
+  const spans = (a: RelOffset, b: RelOffset): boolean => {
+    const base = oldToNew.get(a[0]);
+    if (base === undefined) return false;
+    for (let k = a[0] + 1; k <= b[0]; k++) if (oldToNew.get(k) !== base + (k - a[0])) return false;
+    return true;
+  };
   const out: Finding[] = [];
   for (const s of cache.findings) {
     const start = abs(s.start);
     const end = abs(s.end);
-    if (start === undefined || end === undefined) return undefined;
+    if (start === undefined || end === undefined || !spans(s.start, s.end)) return undefined;
     const fixes = [];
     for (let k = 0; k < s.finding.fixes.length; k++) {
       const fx = s.finding.fixes[k];
@@ -324,7 +352,7 @@ function relocate(cache: SegmentCache, oldToNew: Map<number, number>, segments: 
       for (let j = 0; j < fx.edits.length; j++) {
         const a = abs(offs[2 * j]);
         const b = abs(offs[2 * j + 1]);
-        if (a === undefined || b === undefined) return undefined;
+        if (a === undefined || b === undefined || !spans(offs[2 * j], offs[2 * j + 1])) return undefined;
         edits.push({ start: a, end: b, newText: fx.edits[j].newText });
       }
       fixes.push({ ...fx, edits });
