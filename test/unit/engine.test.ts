@@ -1,0 +1,134 @@
+/** The engine's contracts that no single rule fixture shows: containment, suppressions, broken files, grammars. */
+import assert from 'node:assert/strict';
+import { Analyzer } from '../../server/src/engine/analyze';
+import { addGoImport, addPythonImport, applyEdits } from '../../server/src/engine/fix';
+import { defineRule, type Rule } from '../../server/src/engine/rule';
+import { analyzeText } from '../../server/src/engine/run';
+import { parseSuppressionBody } from '../../server/src/engine/suppress';
+import { checkAbi, languageForPath, loadLanguages, sharedParser } from '../../server/src/languages';
+import { RULES, findRule } from '../../server/src/rules';
+
+const GO404 = findRule('GO404')!;
+
+const NOTIFY = `package main
+
+import (
+	"os"
+	"os/signal"
+)
+
+func a(q chan os.Signal) {
+	signal.Notify(q, os.Interrupt)
+}
+`;
+
+before(async () => {
+  await loadLanguages();
+});
+
+describe('engine', () => {
+  it('contains a rule that throws: the failure is reported and other rules still report', () => {
+    const boom: Rule = defineRule({ ...GO404, code: 'GO999', name: 'always-throws', check: () => { throw new Error('boom'); } });
+    const result = analyzeText('go', NOTIFY, [boom, GO404], { path: 'a.go' });
+    assert.deepEqual(result.failures.map((f) => [f.code, f.path]), [['GO999', 'a.go']]);
+    assert.match(result.failures[0].error, /boom/);
+    assert.deepEqual(result.findings.map((f) => f.code), ['GO404']);
+  });
+
+  it('reports what the valid parts of a broken file allow', () => {
+    const broken = NOTIFY + '\nfunc broken( {\n\tx := \n}\n\nfunc b(q chan os.Signal) {\n\tsignal.Notify(q, os.Interrupt)\n}\n';
+    const result = analyzeText('go', broken, RULES, { path: 'b.go' });
+    assert.equal(result.findings.filter((f) => f.code === 'GO404').length, 2);
+  });
+
+  it('re-analyses only the declarations that changed', () => {
+    const tree1 = sharedParser('go').parse(NOTIFY)!;
+    const analyzer = new Analyzer('go', RULES);
+    const first = analyzer.analyze(NOTIFY, tree1, { path: 'c.go' });
+    assert.equal(first.segmentsAnalyzed, first.segments);
+    const edited = NOTIFY + '\nfunc z() {}\n';
+    const tree2 = sharedParser('go').parse(edited)!;
+    const second = analyzer.analyze(edited, tree2, { path: 'c.go' });
+    assert.equal(second.segments, first.segments + 1);
+    assert.ok(second.segmentsAnalyzed <= 2, `re-analysed ${second.segmentsAnalyzed} of ${second.segments} segments`);
+    assert.deepEqual(second.findings.map((f) => [f.code, f.start]), first.findings.map((f) => [f.code, f.start]));
+    tree1.delete();
+    tree2.delete();
+  });
+
+  describe('suppressions', () => {
+    const run = (text: string) => analyzeText('go', text, [GO404], { path: 's.go' }).findings.map((f) => f.code);
+
+    it('parses ids and reason', () => {
+      assert.deepEqual(parseSuppressionBody(' GO101, signal-notify-without-sigterm only at startup'), {
+        ids: ['GO101', 'signal-notify-without-sigterm'],
+        reason: 'only at startup',
+      });
+      assert.deepEqual(parseSuppressionBody(' GO101'), { ids: ['GO101'], reason: '' });
+    });
+    it('silences a trailing comment on the anchor line, by code or name', () => {
+      assert.deepEqual(run(NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO404 dev tool')), []);
+      assert.deepEqual(run(NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore signal-notify-without-sigterm dev tool')), []);
+    });
+    it('silences the next line from a comment alone on its line', () => {
+      assert.deepEqual(run(NOTIFY.replace('\tsignal.Notify', '\t// steady:ignore GO404 dev tool\n\tsignal.Notify')), []);
+    });
+    it('does not silence other rules, other lines, or text inside strings', () => {
+      assert.deepEqual(run(NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO101 other rule')), ['GO404']);
+      assert.deepEqual(run(NOTIFY.replace('\tsignal.Notify', '\t// steady:ignore GO404 x\n\n\tsignal.Notify')), ['GO404']);
+      assert.deepEqual(run(NOTIFY.replace('\tsignal.Notify', '\t_ = "// steady:ignore GO404 in a string"\n\tsignal.Notify')), ['GO404']);
+    });
+    it('silences a whole file from its leading comments only', () => {
+      assert.deepEqual(run('// steady:ignore-file GO404 a CLI that is never containerised\n' + NOTIFY), []);
+      assert.deepEqual(run(NOTIFY + '\n// steady:ignore-file GO404 too late\n'), ['GO404']);
+    });
+    it('works with # comments in Python', () => {
+      const py = 'def f():\n    try:\n        g()\n    except:  # steady:ignore PY301 best effort\n        pass\n';
+      assert.deepEqual(analyzeText('python', py, [findRule('PY301')!], { path: 'p.py' }).findings, []);
+    });
+  });
+
+  describe('fix helpers', () => {
+    const go = (src: string) => {
+      const tree = sharedParser('go').parse(src)!;
+      const e = addGoImport(src, tree.rootNode, 'sync');
+      tree.delete();
+      return e ? applyEdits(src, [e]) : src;
+    };
+    it('adds a Go import to a group, a single import, or a file without imports', () => {
+      assert.equal(go('package a\n\nimport (\n\t"os"\n\t"time"\n)\n'), 'package a\n\nimport (\n\t"os"\n\t"sync"\n\t"time"\n)\n');
+      assert.equal(go('package a\n\nimport "os"\n'), 'package a\n\nimport (\n\t"os"\n\t"sync"\n)\n');
+      assert.equal(go('package a\n\nfunc f() {}\n'), 'package a\n\nimport "sync"\n\nfunc f() {}\n');
+      assert.equal(go('package a\n\nimport "sync"\n'), 'package a\n\nimport "sync"\n');
+    });
+    it('adds a Python import after the last import, or after the docstring', () => {
+      const py = (src: string) => {
+        const tree = sharedParser('python').parse(src)!;
+        const e = addPythonImport(src, tree.rootNode, 'contextlib');
+        tree.delete();
+        return e ? applyEdits(src, [e]) : src;
+      };
+      assert.equal(py('import os\nimport sys\n\nx = 1\n'), 'import os\nimport sys\nimport contextlib\n\nx = 1\n');
+      assert.equal(py('"""Doc."""\n\nx = 1\n'), '"""Doc."""\nimport contextlib\n\nx = 1\n');
+      assert.equal(py('import contextlib\n'), 'import contextlib\n');
+    });
+    it('refuses overlapping edits', () => {
+      assert.throws(() => applyEdits('abcdef', [{ start: 1, end: 3, newText: 'x' }, { start: 2, end: 4, newText: 'y' }]));
+    });
+  });
+
+  describe('languages', () => {
+    it('checks grammar ABI versions with a clear message', () => {
+      assert.doesNotThrow(() => checkAbi('go', 15, 13, 15));
+      assert.throws(() => checkAbi('go', 16, 13, 15), /go grammar has ABI version 16.*accepts 13\.\.15.*PROVENANCE/);
+      assert.throws(() => checkAbi('python', 12, 13, 15), /python grammar has ABI version 12/);
+    });
+    it('finds languages by extension and Python shebang', () => {
+      assert.equal(languageForPath('a/b.go'), 'go');
+      assert.equal(languageForPath('a/b.py'), 'python');
+      assert.equal(languageForPath('bin/tool', '#!/usr/bin/env python3'), 'python');
+      assert.equal(languageForPath('bin/tool', '#!/bin/sh'), undefined);
+      assert.equal(languageForPath('a/b.ts'), undefined);
+    });
+  });
+});
