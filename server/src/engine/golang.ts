@@ -3,7 +3,7 @@
  * declarations that changed) and lock regions.
  */
 import type { Node } from 'web-tree-sitter';
-import { indentAt } from './fix';
+import { indentAt, insertAfter } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 
 /** Node types that start a new function scope. */
@@ -384,4 +384,580 @@ export function addStructField(text: string, fields: Node, line: string, after?:
     return { start: open.endIndex, end: close.startIndex, newText: `\n\t${line}\n` };
   }
   return { start: open.endIndex, end: open.endIndex, newText: `\n\t${line}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lifecycle helpers: statements and error checks, identifier uses, contexts in scope, body re-indentation, zero
+// values, gofmt-aligned struct fields, and the per-callable effects fact (calls, closes, writes, loop reads).
+
+/** The statements of a block or statement_list, without comments. */
+export function statementsOf(node: Node | null | undefined): Node[] {
+  if (!node) return [];
+  const list = node.type === 'statement_list' ? node : node.namedChildren.find((n) => n?.type === 'statement_list');
+  return list ? (list.namedChildren.filter((n) => n && n.type !== 'comment') as Node[]) : [];
+}
+
+/** The statement after `stmt` in its statement_list, skipping comments, or null. */
+export function nextStatement(stmt: Node): Node | null {
+  for (let n = stmt.nextNamedSibling; n; n = n.nextNamedSibling) if (n.type !== 'comment') return n;
+  return null;
+}
+
+/** Whether a condition compares `name` with nil (`name != nil`, `nil == name`), and with which operator. */
+export function nilComparison(cond: Node, name: string): '!=' | '==' | undefined {
+  let found: '!=' | '==' | undefined;
+  const check = (n: Node): void => {
+    if (found || n.type !== 'binary_expression') return;
+    const op = n.childForFieldName('operator')?.type;
+    if (op !== '!=' && op !== '==') return;
+    const l = n.childForFieldName('left')?.text;
+    const r = n.childForFieldName('right')?.text;
+    if ((l === name && r === 'nil') || (l === 'nil' && r === name)) found = op;
+  };
+  check(cond);
+  forEachDescendant(cond, (n) => check(n));
+  return found;
+}
+
+/**
+ * The `if` statement directly after `stmt` (comments skipped) that checks `errName` against nil, with the
+ * comparison it makes; undefined when the next statement is something else.
+ */
+export function errCheckAfter(stmt: Node, errName: string): { ifStmt: Node; op: '!=' | '==' } | undefined {
+  if (!errName || errName === '_') return undefined;
+  const next = nextStatement(stmt);
+  if (next?.type !== 'if_statement' || next.childForFieldName('initializer')) return undefined;
+  const cond = next.childForFieldName('condition');
+  const op = cond && nilComparison(cond, errName);
+  return op ? { ifStmt: next, op } : undefined;
+}
+
+const EXIT_CALL = /^(os\.Exit|panic|runtime\.Goexit|(\w+\.)*(Fatal|Fatalf|Fatalln|Exit|Exitf|Panic|Panicf|Panicln))$/;
+
+/** Whether a statement always leaves the enclosing block (return, goto, break, continue, panic, exit, fatal log). */
+export function statementTerminates(stmt: Node): boolean {
+  let s: Node | null = stmt;
+  for (let depth = 0; s && depth < 64; depth++) {
+    switch (s.type) {
+      case 'return_statement':
+      case 'goto_statement':
+      case 'break_statement':
+      case 'continue_statement':
+        return true;
+      case 'expression_statement': {
+        const call = s.namedChild(0);
+        return call?.type === 'call_expression' && EXIT_CALL.test(calleeText(call));
+      }
+      case 'block': {
+        const stmts = statementsOf(s);
+        s = stmts.length ? stmts[stmts.length - 1] : null;
+        break;
+      }
+      case 'if_statement': {
+        const alt = s.childForFieldName('alternative');
+        if (!alt) return false;
+        const cons = s.childForFieldName('consequence');
+        const last = statementsOf(cons);
+        if (!last.length || !statementTerminates(last[last.length - 1])) return false;
+        s = alt;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
+/** The identifiers named `name` inside `scope`, func_literal bodies included. */
+export function identifiersNamed(scope: Node, name: string): Node[] {
+  const out: Node[] = [];
+  forEachDescendant(
+    scope,
+    (n) => {
+      if (n.type === 'identifier' && n.text === name) out.push(n);
+    },
+    true,
+  );
+  return out;
+}
+
+/** `base`, or `base2`, `base3`… : the first that no identifier of `scope` (func_literals included) spells. */
+export function freshName(scope: Node, base: string): string {
+  const taken = new Set<string>();
+  forEachDescendant(
+    scope,
+    (n) => {
+      if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'package_identifier') taken.add(n.text);
+    },
+    true,
+  );
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
+}
+
+/** The names and type texts of a parameter_list (`(a, b int, ctx context.Context)`), in order. */
+export function paramsOf(list: Node | null | undefined): { name: string; type: string }[] {
+  const out: { name: string; type: string }[] = [];
+  for (const d of list?.namedChildren ?? []) {
+    if (d?.type !== 'parameter_declaration' && d?.type !== 'variadic_parameter_declaration') continue;
+    const type = d.childForFieldName('type')?.text ?? '';
+    const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
+    if (!names.length) out.push({ name: '', type: d.type === 'variadic_parameter_declaration' ? `...${type}` : type });
+    for (const nm of names) out.push({ name: nm.text, type: d.type === 'variadic_parameter_declaration' ? `...${type}` : type });
+  }
+  return out;
+}
+
+const CONTEXT_CTOR = /^(context\.With(Cancel|Timeout|Deadline|CancelCause|TimeoutCause|DeadlineCause|Value)|signal\.NotifyContext)$/;
+
+/**
+ * A context.Context expression usable at `node`: a `context.Context` parameter of an enclosing function, a local
+ * bound earlier from `context.With…`/`signal.NotifyContext`, or a `context.Context` field of the enclosing method's
+ * receiver when its struct is declared in this file (needs the goStructs fact). Undefined when there is none.
+ */
+export function contextInScope(ctx: RuleContext, node: Node): string | undefined {
+  for (let n: Node | null = node; n; n = n.parent) {
+    const p = n.parent;
+    if (p?.type === 'statement_list') {
+      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
+        if (s.type !== 'short_var_declaration' && s.type !== 'assignment_statement') continue;
+        const call = s.childForFieldName('right')?.namedChild(0);
+        const first = s.childForFieldName('left')?.namedChild(0);
+        if (call?.type === 'call_expression' && CONTEXT_CTOR.test(calleeText(call)) && first?.type === 'identifier' && first.text !== '_') {
+          return first.text;
+        }
+      }
+    }
+    if (GO_FUNCS.has(n.type) && n !== node) {
+      const param = paramsOf(n.childForFieldName('parameters')).find((x) => x.type === 'context.Context' && x.name && x.name !== '_');
+      if (param) return param.name;
+    }
+  }
+  const top = enclosingTopFunc(node);
+  const recv = top && receiverOf(top);
+  if (recv?.name && recv.name !== '_') {
+    const field = findStruct(ctx, recv.type)?.info.fields.find((f) => f.type === 'context.Context' && f.names.length);
+    if (field) return `${recv.name}.${field.names[0]}`;
+  }
+  return undefined;
+}
+
+/** Offsets of line starts in [start, end) that lie inside a multi-line raw string (their text must not move). */
+function rawStringLineStarts(text: string, scope: Node): Set<number> {
+  const out = new Set<number>();
+  forEachDescendant(
+    scope,
+    (n) => {
+      if (n.type !== 'raw_string_literal' || n.startPosition.row === n.endPosition.row) return;
+      for (let i = text.indexOf('\n', n.startIndex); i !== -1 && i < n.endIndex; i = text.indexOf('\n', i + 1)) out.add(i + 1);
+    },
+    true,
+  );
+  return out;
+}
+
+/**
+ * The inside of a block re-indented so its statements sit at `to`: `tail` is what followed `{` on its line (a
+ * comment, or ''), `body` the following lines joined by newlines (lines inside multi-line raw strings keep their
+ * text). A one-line block `{ x() }` yields its statement at `to`.
+ */
+export function blockBodyAt(text: string, block: Node, to: string): { tail: string; body: string } {
+  const open = block.child(0);
+  const close = block.child(block.childCount - 1);
+  if (!open || !close || open.type !== '{' || close.type !== '}') return { tail: '', body: '' };
+  const inner = text.slice(open.endIndex, close.startIndex);
+  const firstNl = inner.indexOf('\n');
+  if (firstNl === -1) return { tail: '', body: inner.trim() ? to + inner.trim() : '' };
+  const tail = inner.slice(0, firstNl).trim();
+  let restStart = open.endIndex + firstNl + 1;
+  let rest = inner.slice(firstNl + 1);
+  const lastNl = rest.lastIndexOf('\n');
+  if (lastNl !== -1 && rest.slice(lastNl + 1).trim() === '') rest = rest.slice(0, lastNl);
+  else if (lastNl === -1 && rest.trim() === '') rest = '';
+  const keep = rawStringLineStarts(text, block);
+  const from = indentAt(text, block.startIndex) + '\t';
+  const lines = rest === '' ? [] : rest.split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const cr = line.endsWith('\r') ? '\r' : '';
+    const l = cr ? line.slice(0, -1) : line;
+    if (keep.has(restStart)) out.push(line);
+    else if (l.trim() === '') out.push(cr);
+    else out.push(to + (l.startsWith(from) ? l.slice(from.length) : l.replace(/^[ \t]+/, '')) + cr);
+    restStart += line.length + 1;
+  }
+  while (out.length && out[out.length - 1].trim() === '') out.pop();
+  return { tail, body: out.join('\n') };
+}
+
+const NUMERIC = /^(u?int(8|16|32|64)?|uintptr|float(32|64)|complex(64|128)|byte|rune|time\.Duration)$/;
+
+/**
+ * The zero value of a Go type written as text: `0`, `""`, `false`, `nil`, `T{}` for struct types in `structs` and
+ * composite literals of known struct types, else the universal `*new(T)`.
+ */
+export function goZeroValue(type: string, structs: ReadonlySet<string> = new Set()): string {
+  const t = type.trim();
+  if (NUMERIC.test(t)) return '0';
+  if (t === 'string') return '""';
+  if (t === 'bool') return 'false';
+  if (/^(\*|\[\]|map\[|chan\b|<-chan\b|func\b|interface\b)/.test(t) || t === 'error' || t === 'any') return 'nil';
+  if (/^(context\.Context|io\.\w+|net\.(Conn|Listener|Addr|PacketConn)|http\.(Handler|RoundTripper|ResponseWriter)|fs\.FS|reflect\.Type)$/.test(t)) {
+    return 'nil';
+  }
+  if (/^\[\d+\]/.test(t) || structs.has(t) || /^(time\.Time|sync\.\w+|struct\s*\{)/.test(t)) return `${t}{}`;
+  return `*new(${t})`;
+}
+
+/** Renders rows of cells the way gofmt's tabwriter aligns them: every cell but the last padded to its column. */
+function alignCells(rows: string[][]): string[] {
+  const widths: number[][] = rows.map(() => []);
+  const maxCols = Math.max(0, ...rows.map((r) => r.length - 1));
+  for (let c = 0; c < maxCols; c++) {
+    let i = 0;
+    while (i < rows.length) {
+      if (rows[i].length - 1 <= c) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let w = 0;
+      while (j < rows.length && rows[j].length - 1 > c) w = Math.max(w, rows[j++][c].length);
+      for (let k = i; k < j; k++) widths[k][c] = w + 1;
+      i = j;
+    }
+  }
+  return rows.map((r, i) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[i][c]) : cell)).join('').trimEnd());
+}
+
+/**
+ * An edit adding the field `name type` at the end of a struct's field list, aligned as gofmt aligns the block of
+ * single-line fields it joins (the block is re-rendered when the new name is wider than its name column).
+ */
+export function addAlignedStructField(text: string, fields: Node, name: string, type: string): TextEdit {
+  const decls = fields.namedChildren.filter((n): n is Node => n?.type === 'field_declaration');
+  const last = decls[decls.length - 1];
+  if (!last) return addStructField(text, fields, `${name} ${type}`);
+  const trailing = (d: Node): Node | undefined => {
+    const c = d.nextSibling;
+    return c?.type === 'comment' && c.startPosition.row === d.endPosition.row ? c : undefined;
+  };
+  const cells = (d: Node): string[] | undefined => {
+    const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
+    const t = d.childForFieldName('type');
+    if (!names.length || !t || d.startPosition.row !== d.endPosition.row) return undefined;
+    const row = [text.slice(names[0].startIndex, names[names.length - 1].endIndex), t.text];
+    const tag = d.childForFieldName('tag');
+    if (tag) row.push(tag.text);
+    const c = trailing(d);
+    if (c) row.push(c.text);
+    return row;
+  };
+  const section: { decl: Node; row: string[] }[] = [];
+  for (let i = decls.length - 1; i >= 0; i--) {
+    const row = cells(decls[i]);
+    if (!row) break;
+    if (section.length && decls[i].endPosition.row + 1 !== section[0].decl.startPosition.row) break;
+    section.unshift({ decl: decls[i], row });
+  }
+  const lastEnd = trailing(last)?.endIndex ?? last.endIndex;
+  const indent = indentAt(text, last.startIndex);
+  const nl = text.includes('\r\n') ? '\r\n' : '\n';
+  if (!section.length) return { start: lastEnd, end: lastEnd, newText: `${nl}${indent}${name} ${type}` };
+  const first = section[0];
+  const nameCol = first.decl.childForFieldName('type')!.startIndex - first.decl.startIndex;
+  if (name.length + 1 <= nameCol) {
+    return { start: lastEnd, end: lastEnd, newText: `${nl}${indent}${name.padEnd(nameCol)}${type}` };
+  }
+  const rendered = alignCells([...section.map((s) => s.row), [name, type]]);
+  return { start: first.decl.startIndex, end: lastEnd, newText: rendered.join(nl + indent) };
+}
+
+/**
+ * What a callable does that other rules pair with it, receiver-relative (`$.quit` for `s.quit` in a method with
+ * receiver `s`): the callees it calls, the channels it closes, the fields it writes (assignments and atomic
+ * stores), the channels it ranges over and the selectors its `for` conditions read. func_literal bodies included.
+ */
+export interface GoEffects {
+  name: string;
+  recvType: string;
+  calls: string[];
+  closes: string[];
+  writes: string[];
+  ranges: string[];
+  loopReads: string[];
+}
+
+/** Replaces a leading receiver name with `$` (`s.mu.x` → `$.mu.x`). */
+export function receiverRelative(expr: string, recvName: string): string {
+  const t = expr.replace(/^&/, '').trim();
+  return recvName && (t === recvName || t.startsWith(recvName + '.')) ? '$' + t.slice(recvName.length) : t;
+}
+
+/** The per-callable effects fact (see GoEffects). */
+export const goEffects: FactProvider<GoEffects> = {
+  id: 'go.effects',
+  language: 'go',
+  collect(seg) {
+    if (seg.type !== 'function_declaration' && seg.type !== 'method_declaration') return undefined;
+    const recv = receiverOf(seg) ?? { name: '', type: '' };
+    const rel = (e: string): string => receiverRelative(e, recv.name);
+    const calls = new Set<string>();
+    const closes = new Set<string>();
+    const writes = new Set<string>();
+    const ranges = new Set<string>();
+    const loopReads = new Set<string>();
+    const body = seg.childForFieldName('body');
+    if (body) {
+      forEachDescendant(
+        body,
+        (n) => {
+          if (n.type === 'call_expression') {
+            const callee = calleeText(n);
+            const f = n.childForFieldName('function');
+            if (f && f.type !== 'func_literal') calls.add(rel(callee));
+            const args = callArgs(n);
+            if (callee === 'close' && args[0]) closes.add(rel(args[0].text));
+            if (/\.(Store|Swap|CompareAndSwap)$/.test(callee) && f?.type === 'selector_expression') {
+              writes.add(rel(f.childForFieldName('operand')?.text ?? ''));
+            }
+            if (/^atomic\.(Store|Swap|CompareAndSwap|Add)\w*$/.test(callee) && args[0]) writes.add(rel(args[0].text));
+          } else if (n.type === 'assignment_statement' || n.type === 'inc_statement' || n.type === 'dec_statement') {
+            const left = n.type === 'assignment_statement' ? n.childForFieldName('left')?.namedChildren ?? [] : [n.namedChild(0)];
+            for (const l of left) if (l && l.type !== 'identifier') writes.add(rel(l.text));
+          } else if (n.type === 'range_clause') {
+            const r = n.childForFieldName('right');
+            if (r) ranges.add(rel(r.text));
+          } else if (n.type === 'for_statement') {
+            const cond = n.namedChildren.find((c) => c && c.type !== 'block' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment');
+            const clause = n.namedChildren.find((c) => c?.type === 'for_clause')?.childForFieldName('condition');
+            for (const c of [cond, clause]) {
+              if (!c) continue;
+              if (c.type === 'selector_expression') loopReads.add(rel(c.text));
+              forEachDescendant(c, (d) => {
+                if (d.type === 'selector_expression' && d.parent?.type !== 'selector_expression') {
+                  const op = d.parent?.type === 'call_expression' ? d.childForFieldName('operand')?.text : d.text;
+                  if (op) loopReads.add(rel(op));
+                }
+              });
+            }
+          }
+        },
+        true,
+      );
+    }
+    return {
+      name: seg.childForFieldName('name')?.text ?? '',
+      recvType: recv.type,
+      calls: [...calls].sort(),
+      closes: [...closes].sort(),
+      writes: [...writes].sort(),
+      ranges: [...ranges].sort(),
+      loopReads: [...loopReads].sort(),
+    };
+  },
+};
+
+/** How an expression's value is used where it stands (see classifyUse). */
+export type GoUseKind =
+  | 'method' // x.M(…)
+  | 'field' // x.f, x.M (not called), x[i]
+  | 'compare' // x == nil, x != nil
+  | 'assigned' // the target of =, :=, ++, a range variable
+  | 'declared' // a parameter or var name
+  | 'call' // x(…): x is a function value
+  | 'arg' // an argument of a call
+  | 'go-arg' // an argument of a call started with go
+  | 'return'
+  | 'store' // into a field, index, composite literal or append
+  | 'send' // sent on a channel
+  | 'alias' // assigned to another local name
+  | 'key' // the key of a keyed literal element (a field name, not the value)
+  | 'other';
+
+/** One use of a value: its kind, the call involved (for method/arg/go-arg), and the selected name for method/field. */
+export interface GoUse {
+  kind: GoUseKind;
+  call?: Node;
+  name?: string;
+  /** For alias: the name it is assigned to. */
+  alias?: string;
+}
+
+/**
+ * Classifies how the value of `expr` (usually an identifier) is used by its parent, looking through parentheses
+ * and `&`/`*`. Rules use it to tell a hand-off (returned, stored, sent, passed on) from a local use.
+ */
+export function classifyUse(expr: Node): GoUse {
+  let n: Node = expr;
+  for (;;) {
+    const p = n.parent;
+    if (p?.type === 'parenthesized_expression') n = p;
+    else if (p?.type === 'unary_expression' && /^[&*]$/.test(p.child(0)?.type ?? '')) n = p;
+    else break;
+  }
+  const p = n.parent;
+  if (!p) return { kind: 'other' };
+  switch (p.type) {
+    case 'selector_expression': {
+      if (p.childForFieldName('operand')?.id !== n.id) return { kind: 'other' };
+      const name = p.childForFieldName('field')?.text ?? '';
+      const call = p.parent;
+      if (call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id) return { kind: 'method', call, name };
+      return { kind: 'field', name };
+    }
+    case 'index_expression':
+    case 'slice_expression':
+      return { kind: p.childForFieldName('operand')?.id === n.id ? 'field' : 'other' };
+    case 'binary_expression': {
+      const op = p.childForFieldName('operator')?.type;
+      const other = p.childForFieldName('left')?.id === n.id ? p.childForFieldName('right') : p.childForFieldName('left');
+      return { kind: (op === '==' || op === '!=') && other?.type === 'nil' ? 'compare' : 'other' };
+    }
+    case 'call_expression':
+      return { kind: p.childForFieldName('function')?.id === n.id ? 'call' : 'other' };
+    case 'argument_list': {
+      const call = p.parent!;
+      if (call.parent?.type === 'go_statement') return { kind: 'go-arg', call };
+      if (calleeText(call) === 'append') return { kind: 'store', call };
+      return { kind: 'arg', call };
+    }
+    case 'inc_statement':
+    case 'dec_statement':
+      return { kind: 'assigned' };
+    case 'send_statement':
+      return { kind: p.childForFieldName('value')?.id === n.id ? 'send' : 'other' };
+    case 'return_statement':
+      return { kind: 'return' };
+    case 'literal_element': {
+      const kv = p.parent;
+      if (kv?.type === 'keyed_element' && kv.childForFieldName('key')?.id === p.id) return { kind: 'key' };
+      return { kind: 'store' };
+    }
+    case 'keyed_element':
+    case 'literal_value':
+      return { kind: 'store' };
+    case 'parameter_declaration':
+    case 'variadic_parameter_declaration':
+    case 'var_spec':
+    case 'const_spec':
+      if (p.childrenForFieldName('name').some((x) => x?.id === n.id)) return { kind: 'declared' };
+      return p.type === 'var_spec' ? { kind: 'alias', alias: p.childForFieldName('name')?.text } : { kind: 'other' };
+    case 'expression_list': {
+      const g = p.parent;
+      if (!g) return { kind: 'other' };
+      if (g.type === 'return_statement') return { kind: 'return' };
+      if (g.type === 'short_var_declaration' || g.type === 'assignment_statement' || g.type === 'range_clause') {
+        const left = g.childForFieldName('left');
+        if (left?.id === p.id) return { kind: 'assigned' };
+        if (g.type === 'range_clause') return { kind: 'other' };
+        const idx = p.namedChildren.findIndex((x) => x?.id === n.id);
+        const target = left?.namedChildren.filter((x) => x && x.type !== 'comment')[idx];
+        if (!target || target.type === 'identifier') return { kind: 'alias', alias: target?.text };
+        return { kind: 'store' };
+      }
+      if (g.type === 'var_spec') return { kind: 'alias', alias: g.childrenForFieldName('name')[0]?.text };
+      return { kind: 'other' };
+    }
+    default:
+      return { kind: 'other' };
+  }
+}
+
+/** Whether `fn` (a function or func_literal) itself declares `name`: receiver, parameter, result or a local. */
+export function declaresName(fn: Node, name: string): boolean {
+  for (const field of ['receiver', 'parameters', 'result']) {
+    const list = fn.childForFieldName(field);
+    if (list?.type === 'parameter_list' && paramsOf(list).some((p) => p.name === name)) return true;
+  }
+  const body = fn.childForFieldName('body');
+  let found = false;
+  if (body) {
+    forEachDescendant(body, (n) => {
+      if (found) return false;
+      if (n.type === 'identifier' && n.text === name) {
+        const p = n.parent;
+        if (p?.type === 'var_spec' || p?.type === 'const_spec') found = p.childrenForFieldName('name').some((x) => x?.id === n.id);
+        else if (p?.type === 'expression_list' && p.parent && /^(short_var_declaration|range_clause|receive_statement)$/.test(p.parent.type)) {
+          const g = p.parent;
+          const defines = g.type === 'short_var_declaration' || g.children.some((c) => c?.type === ':=');
+          found = g.childForFieldName('left')?.id === p.id && defines;
+        }
+      }
+    });
+  }
+  return found;
+}
+
+/** The function (declaration or func_literal) whose scope declares `name` as seen from `node`, or null (package level). */
+export function declaringFunc(node: Node, name: string): Node | null {
+  for (let f = enclosingFunc(node); f; f = enclosingFunc(f)) if (declaresName(f, name)) return f;
+  return null;
+}
+
+/** Inserts `code` as a new statement after `stmt` at its indentation, past a comment trailing it on the same line. */
+export function insertStatementAfter(text: string, stmt: Node, code: string): TextEdit {
+  const edit = insertAfter(text, stmt, code);
+  let c = stmt.nextSibling;
+  if (!c && stmt.parent?.type === 'statement_list') c = stmt.parent.nextSibling;
+  if (c?.type === 'comment' && c.startPosition.row === stmt.endPosition.row) return { ...edit, start: c.endIndex, end: c.endIndex };
+  return edit;
+}
+
+/** Strips the parentheses around an expression. */
+export function unparen(n: Node | null | undefined): Node | null {
+  let e = n ?? null;
+  for (let i = 0; e?.type === 'parenthesized_expression' && i < 1000; i++) e = e.namedChild(0);
+  return e;
+}
+
+/** The declared type name (`T` for `T` or `*T`) of the receiver or parameter `name` in scope at `node`, or ''. */
+export function declaredTypeOf(node: Node, name: string): string {
+  for (let f: Node | null = enclosingFunc(node); f; f = enclosingFunc(f)) {
+    const recv = receiverOf(f);
+    if (recv && recv.name === name) return recv.type;
+    const p = paramsOf(f.childForFieldName('parameters')).find((x) => x.name === name);
+    if (p) return /^\*?[A-Za-z_]\w*$/.test(p.type) ? p.type.replace(/^\*/, '') : '';
+    if (f.type !== 'func_literal') break;
+  }
+  return '';
+}
+
+/** The statements and comments inside a block or case clause, in order (comments may sit outside its statement_list). */
+export function bodyItems(container: Node): Node[] {
+  const out: Node[] = [];
+  for (const c of container.namedChildren) {
+    if (c?.type === 'statement_list') out.push(...(c.namedChildren.filter((n) => !!n) as Node[]));
+    else if (c?.type === 'comment') out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Renders statements and comments as lines at `indent` (each re-indented from its own line's indentation), leaving
+ * out `drop` and a comment trailing it, keeping trailing comments on their line and single blank lines between
+ * statements. Statements that shared a line get a line each.
+ */
+export function renderStatements(text: string, items: readonly Node[], indent: string, drop?: Node): string[] {
+  const lines: string[] = [];
+  let prevRow = -1;
+  let droppedRow = -1;
+  for (const c of items) {
+    if (drop && c.id === drop.id) {
+      droppedRow = c.endPosition.row;
+      prevRow = c.endPosition.row;
+      continue;
+    }
+    if (c.type === 'comment' && c.startPosition.row === droppedRow) continue;
+    const code = reindent(text.slice(c.startIndex, c.endIndex), indentAt(text, c.startIndex), indent);
+    if (c.type === 'comment' && c.startPosition.row === prevRow && lines.length) {
+      lines[lines.length - 1] += ' ' + code;
+    } else {
+      if (prevRow >= 0 && c.startPosition.row > prevRow + 1 && lines.length) lines.push('');
+      lines.push(indent + code);
+    }
+    prevRow = c.endPosition.row;
+  }
+  return lines;
 }
