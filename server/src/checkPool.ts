@@ -1,0 +1,144 @@
+/**
+ * Checks many files, on worker threads when more than one job is allowed. Each worker loads the grammars once and
+ * then checks the files it is handed one at a time, so a large file does not hold up the others. The worker script
+ * is the front end's own entry file: it must call runCheckWorker() when started with isCheckWorkerData() data.
+ */
+import { parentPort, Worker } from 'node:worker_threads';
+import { checkFile, type CheckFileOptions } from './checkFile';
+import type { SourceFile } from './discover';
+import { loadLanguages } from './languages';
+import { displayPath, type FileReport } from './report/diagnostic';
+import { RULES } from './rules';
+
+/** The data a check worker is started with (rules by code: rule objects cannot cross threads). */
+export interface CheckWorkerData {
+  steadyCheckWorker: true;
+  ruleCodes: string[];
+  fix: boolean;
+  cwd: string;
+}
+
+/** Options of checkFiles. */
+export interface CheckFilesOptions extends CheckFileOptions {
+  /** Most worker threads to use; 1 checks on the calling thread. */
+  jobs: number;
+  /** The script a worker runs: the entry file that calls runCheckWorker(). */
+  workerScript: string;
+}
+
+type ToWorker = { id: number; file: SourceFile };
+type FromWorker = { ready: true } | { id: number; report: FileReport };
+
+/** Whether a worker's data asks it to be a check worker. */
+export function isCheckWorkerData(data: unknown): data is CheckWorkerData {
+  return !!data && typeof data === 'object' && (data as CheckWorkerData).steadyCheckWorker === true;
+}
+
+/** The body of a check worker: loads the grammars, says it is ready, then checks each file it is sent. */
+export function runCheckWorker(data: CheckWorkerData): void {
+  const port = parentPort;
+  if (!port) throw new Error('runCheckWorker must run on a worker thread');
+  const codes = new Set(data.ruleCodes);
+  const opts: CheckFileOptions = { rules: RULES.filter((r) => codes.has(r.code)), fix: data.fix, cwd: data.cwd };
+  loadLanguages().then(() => {
+    port.on('message', (msg: ToWorker) => {
+      const reply: FromWorker = { id: msg.id, report: checkFile(msg.file, opts) };
+      port.postMessage(reply);
+    });
+    port.postMessage({ ready: true } satisfies FromWorker);
+  }, (e: unknown) => {
+    // Let the worker die with the error: the main thread reports it.
+    setImmediate(() => {
+      throw e;
+    });
+  });
+}
+
+/** A report for a file whose worker died while checking it. */
+function crashedReport(file: SourceFile, cwd: string, error: unknown): FileReport {
+  const rel = displayPath(cwd, file.path);
+  const why = String((error as Error)?.message ?? error).split('\n')[0];
+  return {
+    path: rel,
+    explicit: file.explicit,
+    status: 'skipped',
+    lines: 0,
+    diagnostics: [],
+    fixesApplied: 0,
+    failures: [],
+    notices: [`skipping ${rel}: the analysis crashed: ${why}`],
+  };
+}
+
+/** A worker costs about as much to start (loading the bundle and compiling the grammars) as checking a few files. */
+export const MIN_FILES_PER_WORKER = 4;
+
+/**
+ * Checks every file and returns their reports in the order of `files`. Uses up to `jobs` workers, but no more than
+ * one per MIN_FILES_PER_WORKER files; with one, the files are checked on the calling thread.
+ */
+export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesOptions): Promise<FileReport[]> {
+  const jobs = Math.max(1, Math.min(opts.jobs, Math.ceil(files.length / MIN_FILES_PER_WORKER)));
+  if (jobs === 1) {
+    await loadLanguages();
+    return files.map((f) => checkFile(f, opts));
+  }
+  const workerData: CheckWorkerData = {
+    steadyCheckWorker: true,
+    ruleCodes: opts.rules.map((r) => r.code),
+    fix: opts.fix,
+    cwd: opts.cwd,
+  };
+  const reports: FileReport[] = new Array(files.length);
+  const workers = new Set<Worker>();
+  let next = 0;
+
+  /** Runs one worker until the queue is empty, replacing it if it dies on a file. */
+  const lane = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(opts.workerScript, { workerData });
+      workers.add(worker);
+      let ready = false;
+      let current: number | undefined;
+      let settled = false;
+      const finish = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        workers.delete(worker);
+        void worker.terminate();
+        if (err !== undefined && !ready) {
+          // It never got as far as loading the grammars: every other worker would fail the same way.
+          const e = err instanceof Error ? err : new Error(String(err));
+          reject(e);
+          return;
+        }
+        if (err !== undefined && current !== undefined) reports[current] = crashedReport(files[current], opts.cwd, err);
+        if (err !== undefined && next < files.length) lane().then(resolve, reject);
+        else resolve();
+      };
+      const feed = (): void => {
+        if (next >= files.length) return finish();
+        current = next++;
+        worker.postMessage({ id: current, file: files[current] } satisfies ToWorker);
+      };
+      worker.on('message', (msg: FromWorker) => {
+        if ('ready' in msg) {
+          ready = true;
+        } else {
+          reports[msg.id] = msg.report;
+          current = undefined;
+        }
+        feed();
+      });
+      worker.on('error', (e) => finish(e));
+      worker.on('exit', (code) => finish(new Error(`worker exited with status ${code}`)));
+    });
+
+  try {
+    await Promise.all(Array.from({ length: jobs }, lane));
+  } catch (e) {
+    for (const w of workers) void w.terminate();
+    throw e;
+  }
+  return reports;
+}

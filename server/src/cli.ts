@@ -1,0 +1,240 @@
+/**
+ * `steady check`: the command-line front end. Parses the options, discovers the files, checks them (on worker
+ * threads; this bundle is also the worker script), prints the report and sets the exit status.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { checkFiles, isCheckWorkerData, runCheckWorker } from './checkPool';
+import { discover } from './discover';
+import type { Rule } from './engine/rule';
+import { compareDiagnostics, isFailing, type CheckReport, type FileReport } from './report/diagnostic';
+import { FORMATS, formatReport, type Format } from './report/format';
+import { RULES, findRule } from './rules';
+import { VERSION } from './version';
+
+/** Exit statuses: clean, problems found, and bad usage or unreadable input. */
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+const USAGE = 'Usage: steady check [options] [paths...]';
+
+/** The text of `steady check --help`. */
+export function helpText(cores = availableParallelism()): string {
+  return `${USAGE}
+
+Finds stability defects in Go and Python code: double closes, leaked locks, goroutines and
+threads that never stop, unclosed files, uncancelled contexts, swallowed errors.
+
+Paths (default: .) are files or folders. Folders are searched recursively for *.go and *.py
+files and for files without an extension whose first line is a Python shebang. The search
+skips .git, .hg, .svn, node_modules, vendor, __pycache__, testdata, Python virtual
+environments, symbolic links to folders, and whatever .gitignore files ignore (nested ones
+too, and those of the enclosing git repository). Files named on the command line are checked even when
+they would be ignored.
+
+Options:
+  --select RULES   Run only these rules: comma-separated codes or names, e.g.
+                   --select GO404,silent-broad-except (may be repeated)
+  --ignore RULES   Do not run these rules (same syntax)
+  --format FORMAT  text (default), json or sarif
+  --fix            Apply the safe fixes in place, then report the problems that remain.
+                   A file is never rewritten if the fixed code would not parse.
+  -j, --jobs N     Check files on N worker threads (default: ${cores}, the number of cores)
+  -h, --help       Show this help
+  -V, --version    Show the version
+
+Files that are binary (contain NUL bytes), not valid UTF-8, or larger than 10 MB are
+skipped with a notice on stderr; skipping does not change the exit status. A rule that
+fails on a file is reported on stderr and the other findings are still printed.
+Colours are used when stdout is a terminal, unless NO_COLOR is set.
+
+Exit status:
+  0  no problem of warning severity or above (info and hints do not fail the check)
+  1  at least one error or warning
+  2  bad usage, a named path that does not exist or cannot be read, or an internal failure
+`;
+}
+
+/** Where the CLI writes; the process streams unless a test passes others. */
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  cwd: string;
+  /** Whether to colour the text format. */
+  color: boolean;
+  /** The script worker threads run (this file). */
+  workerScript: string;
+}
+
+/** A usage error: printed as one line, exit status 2. */
+class UsageError extends Error {}
+
+/** Resolves a comma-separated list of rule codes or names; unknown ones are a usage error. */
+export function parseRuleList(option: string, values: readonly string[]): Rule[] {
+  const ids = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (ids.length === 0) throw new UsageError(`${option} needs at least one rule code or name`);
+  return ids.map((id) => {
+    const rule = findRule(id);
+    if (!rule) throw new UsageError(`unknown rule '${id}' in ${option} (rules are named by code, e.g. GO404, or by name)`);
+    return rule;
+  });
+}
+
+/** The options of `steady check`, validated. */
+interface CheckArgs {
+  paths: string[];
+  rules: Rule[];
+  format: Format;
+  fix: boolean;
+  jobs: number;
+}
+
+/** Parses the arguments after `check`; returns 'help' for --help. */
+function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        select: { type: 'string', multiple: true },
+        ignore: { type: 'string', multiple: true },
+        format: { type: 'string' },
+        fix: { type: 'boolean' },
+        jobs: { type: 'string', short: 'j' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const m = /^Unknown option '([^']*)'/.exec(err.message);
+    if (m) throw new UsageError(`unknown option '${m[1]}'`);
+    throw new UsageError(err.message.split('\n')[0].replace(/\. To specify.*$/, ''));
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.version) return 'version';
+  const format = (v.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${v.format}' (use text, json or sarif)`);
+  let jobs = availableParallelism();
+  if (v.jobs !== undefined) {
+    if (!/^\d+$/.test(v.jobs) || Number(v.jobs) < 1) throw new UsageError(`--jobs needs a positive whole number, not '${v.jobs}'`);
+    jobs = Number(v.jobs);
+  }
+  const selected = v.select ? new Set(parseRuleList('--select', v.select)) : undefined;
+  const ignored = new Set(v.ignore ? parseRuleList('--ignore', v.ignore) : []);
+  const rules = RULES.filter((r) => (!selected || selected.has(r)) && !ignored.has(r));
+  return { paths: parsed.positionals.length ? parsed.positionals : ['.'], rules, format, fix: !!v.fix, jobs };
+}
+
+/** The stderr notices of one file's report: why it was skipped or not fixed, and each rule that failed on it. */
+export function noticesOf(report: FileReport): string[] {
+  return [...report.notices, ...report.failures.map((f) => `rule ${f.rule} failed on ${report.path}: ${f.message}`)];
+}
+
+/** Runs `steady check` with parsed arguments and returns the exit status. */
+async function check(args: CheckArgs, io: CliIO): Promise<number> {
+  const started = performance.now();
+  const notice = (m: string): void => io.stderr(`steady: ${m}\n`);
+  const found = discover(args.paths, { cwd: io.cwd, onNotice: notice });
+  if (found.errors.length) {
+    for (const e of found.errors) io.stderr(`steady: ${e}\n`);
+    return EXIT.usage;
+  }
+  const reports = await checkFiles(found.files, {
+    rules: args.rules,
+    fix: args.fix,
+    cwd: io.cwd,
+    jobs: args.jobs,
+    workerScript: io.workerScript,
+  });
+
+  const notices = reports.flatMap(noticesOf);
+  let status: number = EXIT.ok;
+  if (reports.some((r) => r.status === 'unreadable' && r.explicit)) status = EXIT.usage;
+  for (const n of notices) notice(n);
+  const checked = reports.filter((r) => r.status === 'checked');
+  if (checked.length === 0 && found.files.length === 0) notice('no Go or Python files to check');
+
+  const diagnostics = reports.flatMap((r) => r.diagnostics).sort(compareDiagnostics);
+  const report: CheckReport = {
+    version: VERSION,
+    cwd: io.cwd,
+    rules: args.rules,
+    files: checked.length,
+    lines: checked.reduce((n, r) => n + r.lines, 0),
+    diagnostics,
+    durationMs: Math.round(performance.now() - started),
+    notices,
+  };
+  if (args.fix) {
+    report.fixed = {
+      fixes: reports.reduce((n, r) => n + r.fixesApplied, 0),
+      files: reports.filter((r) => r.fixesApplied > 0).length,
+    };
+  }
+  io.stdout(formatReport(report, args.format, { color: io.color }));
+  if (status === EXIT.ok && diagnostics.some((d) => isFailing(d.severity))) status = EXIT.problems;
+  return status;
+}
+
+/** The CLI: runs one command line and returns the exit status; never throws. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === '-h' || command === '--help' || command === 'help') {
+      io.stdout(helpText());
+      return EXIT.ok;
+    }
+    if (command === '-V' || command === '--version') {
+      io.stdout(`steady ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (command === undefined) throw new UsageError(`no command given (${USAGE}; see steady --help)`);
+    if (command !== 'check') throw new UsageError(`unknown command '${command}' (${USAGE})`);
+    const args = parseCheckArgs(rest);
+    if (args === 'help') {
+      io.stdout(helpText());
+      return EXIT.ok;
+    }
+    if (args === 'version') {
+      io.stdout(`steady ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    return await check(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`steady: ${e.message}\n`);
+    } else {
+      io.stderr(`steady: internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`);
+      if (process.env.STEADY_DEBUG) io.stderr(`${(e as Error)?.stack}\n`);
+    }
+    return EXIT.usage;
+  }
+}
+
+/** Runs the CLI on the process's arguments and streams. */
+function runFromCommandLine(): void {
+  // A closed pipe (`steady check | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  const io: CliIO = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    color: !!process.stdout.isTTY && !noColor,
+    workerScript: __filename,
+  };
+  void main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (!isMainThread && isCheckWorkerData(workerData)) runCheckWorker(workerData);
+else if (require.main === module) runFromCommandLine();
