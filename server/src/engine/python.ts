@@ -1,0 +1,1401 @@
+/**
+ * Shared Python analyses (RULES.md §0.3, §0.4): syntax helpers, name binding, mutation and lock-guard detection,
+ * the thread entry map, and per-file summaries (facts) of functions, thread constructions and module-level names,
+ * so that a rule looking at one top-level declaration sees the rest of the file only through facts.
+ *
+ * A Python file's top-level segments are its top-level statements: every top-level function is one segment, and a
+ * class with all of its methods is one segment. Code in one segment may look at its own tree freely; anything from
+ * another segment comes from the fact providers below.
+ */
+import type { Node } from 'web-tree-sitter';
+import { eol, indentAt, lineEnd, lineStart, startsLine } from './fix';
+import type { FactProvider, RuleContext, TextEdit } from './rule';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Syntax helpers
+
+/** Node types that open a new Python scope (their bodies are not part of the enclosing function's code). */
+export const PY_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
+
+/**
+ * Visits the named descendants of `node` in document order, iteratively (a tree cursor, so deep nesting cannot
+ * overflow the stack); a visit returning false skips that node's children. Nested scopes (functions, lambdas,
+ * classes) are visited but not entered unless `enterScopes` is set. With `only`, just the nodes of those types are
+ * handed to `visit` (the walk still descends through the others).
+ */
+export function forEachDescendant(
+  node: Node,
+  visit: (n: Node) => void | false,
+  enterScopes = false,
+  only?: ReadonlySet<string>,
+): void {
+  const cursor = node.walk();
+  try {
+    if (!cursor.gotoFirstChild()) return;
+    for (;;) {
+      let descend = false;
+      if (cursor.nodeIsNamed) {
+        const type = cursor.nodeType;
+        // Only materialise the nodes the visitor wants: creating a Node is the costly part of a walk.
+        descend = (only && !only.has(type) ? true : visit(cursor.currentNode) !== false) && (enterScopes || !PY_SCOPES.has(type));
+      }
+      if (descend && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent() || cursor.currentDepth === 0) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** The nearest enclosing function_definition (lambdas are looked through); null at module level or in a class body. */
+export function enclosingFunction(node: Node): Node | null {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'class_definition') return null;
+  }
+  return null;
+}
+
+/** The class whose body directly defines a method (through decorators), or null for plain functions. */
+export function classOfMethod(fn: Node): Node | null {
+  let p = fn.parent;
+  if (p?.type === 'decorated_definition') p = p.parent;
+  if (p?.type === 'block') p = p.parent;
+  return p?.type === 'class_definition' ? p : null;
+}
+
+/** The dotted name of a function or class from its enclosing definitions: `worker`, `Server.run`, `main.loop`. */
+export function qualifiedName(def: Node): string {
+  const parts: string[] = [];
+  for (let n: Node | null = def; n; n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'class_definition') parts.push(n.childForFieldName('name')?.text ?? '?');
+  }
+  return parts.reverse().join('.');
+}
+
+/** The qualified name of the code that holds `node`: its innermost function, or `<module>` at module level. */
+export function scopeName(node: Node): string {
+  const fn = enclosingFunction(node);
+  return fn ? qualifiedName(fn) : MODULE;
+}
+
+/** The pseudo-name of module-level code (the main thread's context when it starts threads). */
+export const MODULE = '<module>';
+
+/** An expression's text with white space removed, so `self .x` and `self.x` compare equal. */
+export function exprKey(node: Node): string {
+  return node.text.replace(/\s+/g, '');
+}
+
+/** The callee text of a call (`open`, `threading.Thread`, `self.lock.acquire`), or '' for other nodes. */
+export function calleeText(call: Node): string {
+  if (call.type !== 'call') return '';
+  const f = call.childForFieldName('function');
+  return f ? exprKey(f) : '';
+}
+
+/** The last component of a call's callee (`acquire` for `self.lock.acquire(...)`). */
+export function calleeName(call: Node): string {
+  const t = calleeText(call);
+  return t.slice(t.lastIndexOf('.') + 1);
+}
+
+/** For a call `O.m(...)`, the receiver node `O`; undefined for other calls. */
+export function receiverOf(call: Node): Node | undefined {
+  const f = call.childForFieldName('function');
+  if (f?.type !== 'attribute') return undefined;
+  return f.childForFieldName('object') ?? undefined;
+}
+
+/** The argument nodes of a call that are not keyword arguments (splats included), without comments. */
+export function positionalArgs(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return args ? [args] : [];
+  return args.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment' && n.type !== 'keyword_argument');
+}
+
+/** The keyword_argument nodes of a call. */
+export function keywordArgs(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return [];
+  return args.namedChildren.filter((n): n is Node => !!n && n.type === 'keyword_argument');
+}
+
+/** The value of a call's keyword argument `name=…`, if present. */
+export function keywordArg(call: Node, name: string): Node | undefined {
+  for (const kw of keywordArgs(call)) {
+    if (kw.childForFieldName('name')?.text === name) return kw.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
+
+/** A call's argument by keyword, else by position (`Thread(None, target)` passes target second). */
+export function argument(call: Node, name: string, position: number): Node | undefined {
+  const kw = keywordArg(call, name);
+  if (kw) return kw;
+  const pos = positionalArgs(call);
+  const a = pos[position];
+  if (!a || a.type === 'list_splat' || a.type === 'dictionary_splat') return undefined;
+  // A splat before the position makes the positions unknown.
+  if (pos.slice(0, position).some((p) => p.type === 'list_splat')) return undefined;
+  return a;
+}
+
+/**
+ * An edit adding the keyword argument `kw` (e.g. `daemon=True`) to a call, keeping the argument list's layout: after
+ * the last argument, on its own line when the arguments are laid out one per line with a trailing comma. Returns
+ * undefined when the call already passes that keyword.
+ */
+export function addKeywordArgument(call: Node, kw: string): TextEdit | undefined {
+  const args = call.childForFieldName('arguments');
+  if (!args) return undefined;
+  const name = kw.split('=')[0].trim();
+  if (keywordArg(call, name)) return undefined;
+  if (args.type === 'generator_expression') {
+    // f(x for x in y) has no argument list of its own: parenthesise the generator.
+    return { start: args.startIndex, end: args.endIndex, newText: `((${args.text.slice(1, -1)}), ${kw})` };
+  }
+  const items = args.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  const close = args.child(args.childCount - 1)!;
+  if (items.length === 0) return { start: args.startIndex + 1, end: args.startIndex + 1, newText: kw };
+  const last = items[items.length - 1];
+  let comma: Node | null = null;
+  for (let s = last.nextSibling; s && s.startIndex < close.startIndex; s = s.nextSibling) if (s.type === ',') comma = s;
+  if (comma) {
+    if (close.startPosition.row > comma.endPosition.row) {
+      // One argument per line with a trailing comma: add a line in the same style.
+      const argsText = args.text;
+      const at = last.startIndex - args.startIndex;
+      const ls = argsText.lastIndexOf('\n', at - 1) + 1;
+      const indent = /^[ \t]*/.exec(argsText.slice(ls))![0];
+      const nl = argsText.includes('\r\n') ? '\r\n' : '\n';
+      return { start: comma.endIndex, end: comma.endIndex, newText: `${nl}${indent}${kw},` };
+    }
+    return { start: comma.endIndex, end: comma.endIndex, newText: ` ${kw}` };
+  }
+  return { start: last.endIndex, end: last.endIndex, newText: `, ${kw}` };
+}
+
+/** The statements of a block (or module) without comments. */
+export function statementsOf(block: Node): Node[] {
+  return block.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+}
+
+/** The statement holding `node` whose parent is a block or the module (`node` itself when it is one). */
+export function statementOf(node: Node): Node | null {
+  let n: Node | null = node;
+  while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') {
+    if (PY_SCOPES.has(n.type)) return null;
+    n = n.parent;
+  }
+  return n && n.parent ? n : null;
+}
+
+/** Top-level definitions: each is a segment of its own, so module-level code between them forms separate runs. */
+const PY_DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+
+/**
+ * The module-level statements in the same run as the top-level statement `stmt`: the statements between the nearest
+ * definitions before and after it. The engine caches findings per run, so module-level checks look no further.
+ */
+export function moduleRun(stmt: Node): Node[] {
+  const before: Node[] = [];
+  for (let s = stmt.previousNamedSibling; s && !PY_DEFINITIONS.has(s.type); s = s.previousNamedSibling) before.push(s);
+  const after: Node[] = [];
+  for (let s = stmt.nextNamedSibling; s && !PY_DEFINITIONS.has(s.type); s = s.nextNamedSibling) after.push(s);
+  return [...before.reverse(), stmt, ...after].filter((n) => n.type !== 'comment');
+}
+
+/** The statements after `stmt` in its block, without comments. */
+export function laterSiblings(stmt: Node): Node[] {
+  const out: Node[] = [];
+  for (let s = stmt.nextNamedSibling; s; s = s.nextNamedSibling) if (s.type !== 'comment') out.push(s);
+  return out;
+}
+
+/** The call of an expression statement `f(...)`, if that is all the statement is. */
+export function statementCall(stmt: Node): Node | undefined {
+  if (stmt.type !== 'expression_statement' || stmt.namedChildCount !== 1) return undefined;
+  const c = stmt.namedChild(0);
+  return c?.type === 'call' ? c : undefined;
+}
+
+/** Whether a `while` condition is a constant truth (`True`, `1`, possibly parenthesised): the loop runs forever. */
+export function isForeverCondition(cond: Node | null): boolean {
+  while (cond?.type === 'parenthesized_expression') cond = cond.namedChild(0);
+  if (!cond) return false;
+  if (cond.type === 'true') return true;
+  if (cond.type === 'integer') return !/^0+$|^0[xob]0+$/i.test(cond.text.replace(/_/g, ''));
+  return false;
+}
+
+/** The `while True:` / `while 1:` loops of a function body (outside nested scopes). */
+export function foreverLoops(body: Node): Node[] {
+  const out: Node[] = [];
+  forEachDescendant(body, (n) => {
+    if (n.type === 'while_statement' && isForeverCondition(n.childForFieldName('condition'))) out.push(n);
+  });
+  return out;
+}
+
+/** The nearest loop (for/while) that a `break`/`continue` at `node` belongs to, within its scope. */
+export function owningLoop(node: Node): Node | null {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'for_statement' || n.type === 'while_statement') {
+      // The loop's else clause is not part of the loop for break/continue.
+      return n;
+    }
+    if (PY_SCOPES.has(n.type)) return null;
+  }
+  return null;
+}
+
+/** The parts of an except clause: its exception type (null when bare), its bound name and its handler block. */
+export function exceptParts(clause: Node): { type: Node | null; alias: Node | null; block: Node | null } {
+  let value = clause.childForFieldName('value');
+  let alias: Node | null = null;
+  if (value?.type === 'as_pattern') {
+    alias = value.childForFieldName('alias')?.namedChild(0) ?? null;
+    value = value.namedChild(0);
+  }
+  if (!value) {
+    // Older grammars put the type as a plain child; take the first expression before the block.
+    for (const c of clause.namedChildren) {
+      if (!c || c.type === 'block' || c.type === 'comment') continue;
+      if (c.type === 'as_pattern') {
+        alias = c.childForFieldName('alias')?.namedChild(0) ?? null;
+        value = c.namedChild(0);
+      } else value = c;
+      break;
+    }
+  }
+  const block = clause.namedChildren.find((c) => c?.type === 'block') ?? null;
+  return { type: value ?? null, alias, block };
+}
+
+/** The exception class names an except clause catches (`['Exception']`, `['OSError', 'ValueError']`), [] if bare. */
+export function caughtTypes(type: Node | null): string[] {
+  if (!type) return [];
+  let t: Node | null = type;
+  while (t?.type === 'parenthesized_expression') t = t.namedChild(0);
+  if (!t) return [];
+  if (t.type === 'tuple') return t.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map(exprKey);
+  return [exprKey(t)];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Indentation and block edits
+
+/**
+ * One level of indentation as the block holding `stmt` writes it (its indentation minus its parent statement's),
+ * else the first indented block of the file, else four spaces.
+ */
+export function indentUnitAt(text: string, stmt: Node): string {
+  const block = stmt.parent;
+  if (block?.type === 'block' && block.parent) {
+    const inner = indentAt(text, stmt.startIndex);
+    const outer = indentAt(text, block.parent.startIndex);
+    if (inner.length > outer.length && inner.startsWith(outer) && startsLine(text, stmt.startIndex)) return inner.slice(outer.length);
+  }
+  const root = stmt.tree.rootNode;
+  let unit: string | undefined;
+  forEachDescendant(
+    root,
+    (n) => {
+      if (unit !== undefined) return false;
+      if (n.type !== 'block' || !n.parent) return;
+      const first = statementsOf(n)[0];
+      if (!first || !startsLine(text, first.startIndex)) return;
+      const inner = indentAt(text, first.startIndex);
+      const outer = indentAt(text, n.parent.startIndex);
+      if (inner.length > outer.length && inner.startsWith(outer)) unit = inner.slice(outer.length);
+    },
+    true,
+  );
+  return unit ?? '    ';
+}
+
+/** The [start, end) ranges of string literals in `nodes` that span several lines (their lines must not move). */
+export function multilineStrings(nodes: readonly Node[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const node of nodes) {
+    const check = (n: Node): void | false => {
+      if (n.type === 'string' && n.startPosition.row !== n.endPosition.row) {
+        out.push([n.startIndex, n.endIndex]);
+        return false;
+      }
+    };
+    if (check(node) !== false) forEachDescendant(node, check, true);
+  }
+  return out;
+}
+
+/**
+ * The text of [from, to) with `unit` added in front of every non-blank line that starts there, except lines that
+ * start inside a multi-line string of `nodes` (indenting those would change the string). `from` must start a line.
+ */
+export function indentSpanText(text: string, from: number, to: number, unit: string, nodes: readonly Node[]): string {
+  const strings = multilineStrings(nodes);
+  let out = '';
+  let pos = from;
+  while (pos < to) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 || nl + 1 > to ? to : nl + 1;
+    const line = text.slice(pos, end);
+    const inString = strings.some(([s, e]) => s < pos && pos < e);
+    out += line.trim() === '' || inString ? line : unit + line;
+    pos = end;
+  }
+  return out;
+}
+
+/** The [start, end) span of the whole line(s) holding `node`, including the final line break if there is one. */
+export function lineSpan(text: string, node: Node): [number, number] {
+  const e = lineEnd(text, node.endIndex);
+  return [lineStart(text, node.startIndex), e < text.length ? e + 1 : e];
+}
+
+/** Whether a statement is alone on its line(s): nothing but white space before it and white space or a comment after. */
+export function aloneOnLine(text: string, stmt: Node): boolean {
+  if (!startsLine(text, stmt.startIndex)) return false;
+  const rest = text.slice(stmt.endIndex, lineEnd(text, stmt.endIndex));
+  return /^[ \t]*(#.*)?\r?$/.test(rest);
+}
+
+/**
+ * An edit adding `import module` among the file's leading imports, in sorted position within the first group of
+ * imports (the standard-library group by PEP 8 convention, after any `from __future__` group); undefined when the
+ * module is already imported that way.
+ */
+export function addImport(text: string, root: Node, module: string): TextEdit | undefined {
+  const leading: Node[] = [];
+  for (let i = 0; i < root.namedChildCount; i++) {
+    const n = root.namedChild(i)!;
+    if (n.type === 'import_statement' || n.type === 'import_from_statement' || n.type === 'future_import_statement') leading.push(n);
+    else if (n.type === 'comment' || (i === 0 && n.type === 'expression_statement' && n.firstNamedChild?.type === 'string')) continue;
+    else break;
+  }
+  const moduleOf = (n: Node): string =>
+    n.type === 'import_statement' ? (n.childrenForFieldName('name')[0]?.text ?? '') : exprKey(n.childForFieldName('module_name') ?? n);
+  for (const n of leading) {
+    if (n.type !== 'import_statement') continue;
+    for (const name of n.childrenForFieldName('name')) if (name?.type === 'dotted_name' && name.text === module) return undefined;
+  }
+  const groups: Node[][] = [];
+  for (const n of leading) {
+    const g = groups[groups.length - 1];
+    const prev = g?.[g.length - 1];
+    if (prev && n.startPosition.row === prev.endPosition.row + 1) g.push(n);
+    else groups.push([n]);
+  }
+  const nl = eol(text);
+  const group = groups.find((g) => !g.every((n) => n.type === 'future_import_statement'));
+  if (!group) {
+    const after = leading[leading.length - 1];
+    if (after) return { start: after.endIndex, end: after.endIndex, newText: `${nl}${nl}import ${module}` };
+    const doc = root.namedChild(0);
+    if (doc?.type === 'expression_statement' && doc.firstNamedChild?.type === 'string') {
+      return { start: doc.endIndex, end: doc.endIndex, newText: `${nl}${nl}import ${module}` };
+    }
+    // PEP 8: two blank lines before a top-level definition, one before other code.
+    let first = root.namedChild(0);
+    while (first?.type === 'comment') first = first.nextNamedSibling;
+    const def = first && /^(function_definition|class_definition|decorated_definition)$/.test(first.type);
+    const at = first && first.startPosition.row > 0 && root.namedChild(0)?.type === 'comment' ? lineStart(text, first.startIndex) : 0;
+    return { start: at, end: at, newText: `import ${module}${nl}${nl}${def ? nl : ''}` };
+  }
+  const before = group.find((n) => moduleOf(n).toLowerCase() > module.toLowerCase());
+  if (before) return { start: before.startIndex, end: before.startIndex, newText: `import ${module}${nl}` };
+  const last = group[group.length - 1];
+  return { start: last.endIndex, end: last.endIndex, newText: `${nl}import ${module}` };
+}
+
+/** The offset right after the file's leading imports (and docstring), where module-level statements can go. */
+export function afterImports(root: Node): number | undefined {
+  let last: Node | undefined;
+  for (let i = 0; i < root.namedChildCount; i++) {
+    const n = root.namedChild(i)!;
+    if (n.type === 'import_statement' || n.type === 'future_import_statement' || n.type === 'import_from_statement') last = n;
+    else if (i === 0 && n.type === 'expression_statement' && n.firstNamedChild?.type === 'string') last = n;
+    else if (n.type !== 'comment') break;
+  }
+  return last?.endIndex;
+}
+
+/**
+ * Merges a set of edits whose zero-width insertions share an offset into one edit each (so the order of the inserted
+ * texts is the order given), keeping the others.
+ */
+export function mergeInsertions(edits: readonly (TextEdit | undefined)[]): TextEdit[] {
+  const out: TextEdit[] = [];
+  for (const e of edits) {
+    if (!e) continue;
+    const same = out.find((o) => o.start === o.end && e.start === e.end && o.start === e.start);
+    if (same) same.newText += e.newText;
+    else out.push({ ...e });
+  }
+  return out;
+}
+
+/** The line break the file uses (re-exported for rules that build multi-line text). */
+export { eol };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Name binding (§0.4)
+
+/** The names a function binds: its parameters, local bindings, and its `global` / `nonlocal` declarations. */
+export interface PyBindings {
+  params: string[];
+  locals: Set<string>;
+  globals: Set<string>;
+  nonlocals: Set<string>;
+}
+
+/** The parameter names of a function_definition or lambda, in order. */
+export function parameterNames(fn: Node): string[] {
+  const params = fn.childForFieldName('parameters');
+  if (!params) return [];
+  const out: string[] = [];
+  for (const p of params.namedChildren) {
+    if (!p) continue;
+    switch (p.type) {
+      case 'identifier':
+        out.push(p.text);
+        break;
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        out.push(p.childForFieldName('name')?.text ?? '');
+        break;
+      case 'typed_parameter': {
+        const id = p.namedChildren.find((c) => c?.type === 'identifier' || c?.type === 'list_splat_pattern' || c?.type === 'dictionary_splat_pattern');
+        out.push(id?.type === 'identifier' ? id.text : (id?.namedChild(0)?.text ?? ''));
+        break;
+      }
+      case 'list_splat_pattern':
+      case 'dictionary_splat_pattern':
+        out.push(p.namedChild(0)?.text ?? '');
+        break;
+    }
+  }
+  return out.filter((x) => x);
+}
+
+/** Adds the identifiers a binding target (name, tuple or list pattern, starred name) binds. */
+export function targetNames(target: Node | null, out: Set<string>): void {
+  if (!target) return;
+  const stack: Node[] = [target];
+  while (stack.length) {
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'identifier':
+        out.add(n.text);
+        break;
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list':
+      case 'expression_list':
+      case 'list_splat_pattern':
+      case 'parenthesized_expression':
+      case 'as_pattern_target':
+        for (const c of n.namedChildren) if (c) stack.push(c);
+        break;
+    }
+  }
+}
+
+/** The names an import statement binds (`import a.b` binds `a`; `from m import x as y` binds `y`). */
+export function importedNames(stmt: Node): string[] {
+  const out: string[] = [];
+  for (const name of stmt.childrenForFieldName('name')) {
+    if (!name) continue;
+    if (name.type === 'aliased_import') out.push(name.childForFieldName('alias')?.text ?? '');
+    else if (stmt.type === 'import_statement') out.push(name.text.split('.')[0]);
+    else out.push(name.text.split('.').pop() ?? '');
+  }
+  return out.filter((x) => x);
+}
+
+/** Computes the names a function binds (§0.4), walking its body but not nested scopes (whose names it binds). */
+export function bindingsOf(fn: Node): PyBindings {
+  const b: PyBindings = { params: parameterNames(fn), locals: new Set(), globals: new Set(), nonlocals: new Set() };
+  const body = fn.childForFieldName('body');
+  if (!body) return b;
+  forEachDescendant(body, (n) => addBinding(n, b), false, BINDING_TYPES);
+  return finishBindings(b);
+}
+
+/** Node types that bind names in their scope. */
+export const BINDING_TYPES: ReadonlySet<string> = new Set([
+  'assignment', 'augmented_assignment', 'for_statement', 'as_pattern', 'named_expression', 'delete_statement',
+  'import_statement', 'import_from_statement', 'function_definition', 'class_definition', 'global_statement',
+  'nonlocal_statement',
+]);
+
+/** Records the names one node binds in the scope whose bindings are `b` (nested definitions bind their name). */
+export function addBinding(n: Node, b: PyBindings): void {
+  switch (n.type) {
+    case 'assignment':
+    case 'augmented_assignment':
+    case 'for_statement':
+      targetNames(n.childForFieldName('left'), b.locals);
+      break;
+    case 'as_pattern':
+      targetNames(n.childForFieldName('alias'), b.locals);
+      break;
+    case 'named_expression':
+      targetNames(n.childForFieldName('name'), b.locals);
+      break;
+    case 'delete_statement':
+      for (const c of n.namedChildren) if (c?.type === 'identifier') b.locals.add(c.text);
+      break;
+    case 'import_statement':
+    case 'import_from_statement':
+      for (const x of importedNames(n)) b.locals.add(x);
+      break;
+    case 'function_definition':
+    case 'class_definition':
+      b.locals.add(n.childForFieldName('name')?.text ?? '');
+      break;
+    case 'global_statement':
+      for (const c of n.namedChildren) if (c?.type === 'identifier') b.globals.add(c.text);
+      break;
+    case 'nonlocal_statement':
+      for (const c of n.namedChildren) if (c?.type === 'identifier') b.nonlocals.add(c.text);
+      break;
+  }
+}
+
+/** Removes `global` and `nonlocal` names from the locals once a scope's bindings are complete. */
+function finishBindings(b: PyBindings): PyBindings {
+  for (const g of b.globals) b.locals.delete(g);
+  for (const g of b.nonlocals) b.locals.delete(g);
+  return b;
+}
+
+/** A cache of bindings per function node, for one analysis (pass `ctx` to share it between rules). */
+export type BindingsOf = (fn: Node) => PyBindings;
+
+/** A bindings lookup cached through the rule context's memo. */
+export function bindingsVia(ctx: RuleContext): BindingsOf {
+  return (fn) => ctx.memo(fn, 'py.bindings', () => bindingsOf(fn));
+}
+
+/** A bindings lookup cached in a local map (for fact collection, which has no rule context). */
+export function localBindings(): BindingsOf {
+  const cache = new Map<number, PyBindings>();
+  return (fn) => {
+    let b = cache.get(fn.id);
+    if (!b) cache.set(fn.id, (b = bindingsOf(fn)));
+    return b;
+  };
+}
+
+/** Whether a name read in `fn` is bound by `fn` itself (a parameter or a local), not a global or closure variable. */
+export function isLocalName(fn: Node, name: string, bind: BindingsOf): boolean {
+  const b = bind(fn);
+  return !b.globals.has(name) && !b.nonlocals.has(name) && (b.locals.has(name) || b.params.includes(name));
+}
+
+/**
+ * The file-wide identity of a possibly shared object named by `expr` where it appears: `module:NAME` for a module
+ * global, `FUNC:NAME` for a parameter or local of FUNC (a closure variable resolves to its defining function), and
+ * `CLASS.self.ATTR` for an attribute of `self` in a method. Undefined for other expressions.
+ */
+export function objectKey(expr: Node, bind: BindingsOf): string | undefined {
+  const fn = enclosingFunction(expr);
+  if (expr.type === 'identifier') {
+    const name = expr.text;
+    if (!fn) return insideClassBody(expr) ? undefined : `module:${name}`;
+    const b = bind(fn);
+    if (b.globals.has(name)) return `module:${name}`;
+    if (b.locals.has(name) || b.params.includes(name)) return `${qualifiedName(fn)}:${name}`;
+    for (let outer = enclosingFunction(fn); outer; outer = enclosingFunction(outer)) {
+      const ob = bind(outer);
+      if (ob.globals.has(name)) return `module:${name}`;
+      if (ob.locals.has(name) || ob.params.includes(name)) return `${qualifiedName(outer)}:${name}`;
+    }
+    return `module:${name}`;
+  }
+  if (expr.type === 'attribute' && fn) {
+    let root: Node | null = expr;
+    while (root?.type === 'attribute') root = root.childForFieldName('object');
+    if (root?.type !== 'identifier') return undefined;
+    const cls = classOfMethod(fn);
+    const self = bind(fn).params[0];
+    if (cls && self && root.text === self && !isStaticMethod(fn)) return `${qualifiedName(cls)}.self${exprKey(expr).slice(self.length)}`;
+  }
+  return undefined;
+}
+
+function insideClassBody(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'class_definition') return true;
+    if (n.type === 'function_definition') return false;
+  }
+  return false;
+}
+
+function isStaticMethod(fn: Node): boolean {
+  const d = fn.parent;
+  if (d?.type !== 'decorated_definition') return false;
+  return d.namedChildren.some((c) => c?.type === 'decorator' && /\bstaticmethod\b/.test(c.text));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutations and lock guards
+
+/** What a structural mutation does to a collection. */
+export type MutationKind = 'remove' | 'grow' | 'reorder' | 'write';
+
+/** Methods that change a list, deque, set or dict in place, by what they do to its size or order. */
+export const MUTATING_METHODS: Readonly<Record<string, MutationKind>> = {
+  append: 'grow',
+  appendleft: 'grow',
+  extend: 'grow',
+  extendleft: 'grow',
+  insert: 'grow',
+  add: 'grow',
+  update: 'grow',
+  remove: 'remove',
+  pop: 'remove',
+  popleft: 'remove',
+  popitem: 'remove',
+  discard: 'remove',
+  clear: 'remove',
+  difference_update: 'remove',
+  intersection_update: 'remove',
+  symmetric_difference_update: 'grow',
+  sort: 'reorder',
+  reverse: 'reorder',
+};
+
+/** How many positional arguments each mutating method takes, [min, max]: other arities are some other class's method. */
+const MUTATOR_ARITY: Readonly<Record<string, [number, number]>> = {
+  append: [1, 1],
+  appendleft: [1, 1],
+  extend: [1, 1],
+  extendleft: [1, 1],
+  insert: [2, 2],
+  add: [1, 1],
+  update: [0, 99],
+  remove: [1, 1],
+  pop: [0, 2],
+  popleft: [0, 0],
+  popitem: [0, 0],
+  discard: [1, 1],
+  clear: [0, 0],
+  difference_update: [0, 99],
+  intersection_update: [0, 99],
+  symmetric_difference_update: [1, 1],
+  sort: [0, 0],
+  reverse: [0, 0],
+};
+
+/** One structural mutation: the node to report, the collection expression, and its kind. */
+export interface PyMutation {
+  node: Node;
+  object: Node;
+  kind: MutationKind;
+}
+
+/**
+ * The structural mutations a node performs itself (not its children): `X.append(…)`-style method calls,
+ * `bisect.insort(X, …)`, `del X[…]`, augmented assignment to `X`, and item assignment `X[k] = …` (kind 'write').
+ */
+export function mutationsOf(n: Node): PyMutation[] {
+  switch (n.type) {
+    case 'call': {
+      const f = n.childForFieldName('function');
+      if (f?.type === 'attribute') {
+        const method = f.childForFieldName('attribute')?.text ?? '';
+        const kind = MUTATING_METHODS[method];
+        const obj = f.childForFieldName('object');
+        const arity = positionalArgs(n).length;
+        const [min, max] = MUTATOR_ARITY[method] ?? [0, 99];
+        const kwOk = method === 'update' || method === 'sort' || keywordArgs(n).length === 0;
+        if (kind && arity >= min && arity <= max && kwOk && obj && (obj.type === 'identifier' || obj.type === 'attribute')) return [{ node: n, object: obj, kind }];
+      }
+      if (/^(bisect\.)?insort(_left|_right)?$/.test(calleeText(n))) {
+        const first = positionalArgs(n)[0];
+        if (first && (first.type === 'identifier' || first.type === 'attribute')) return [{ node: n, object: first, kind: 'grow' }];
+      }
+      return [];
+    }
+    case 'delete_statement': {
+      const out: PyMutation[] = [];
+      const targets = n.namedChildren.flatMap((c) => (c?.type === 'expression_list' ? c.namedChildren : [c]));
+      for (const t of targets) {
+        const v = t?.type === 'subscript' ? t.childForFieldName('value') : null;
+        if (v && (v.type === 'identifier' || v.type === 'attribute')) out.push({ node: n, object: v, kind: 'remove' });
+      }
+      return out;
+    }
+    case 'augmented_assignment': {
+      const left = n.childForFieldName('left');
+      if (!left || (left.type !== 'identifier' && left.type !== 'attribute')) return [];
+      const op = n.childForFieldName('operator')?.text ?? '';
+      if (!['+=', '|=', '-=', '&=', '^=', '*='].includes(op)) return [];
+      return [{ node: n, object: left, kind: op === '-=' || op === '&=' ? 'remove' : 'grow' }];
+    }
+    case 'assignment': {
+      const left = n.childForFieldName('left');
+      const v = left?.type === 'subscript' ? left.childForFieldName('value') : null;
+      if (v && (v.type === 'identifier' || v.type === 'attribute')) return [{ node: n, object: v, kind: 'write' }];
+      return [];
+    }
+  }
+  return [];
+}
+
+const LOCKISH = /lock|mutex|cond|sem/i;
+
+/**
+ * Whether `node` runs while a lock is held: inside `with <lock-like expr>:`, or after a sibling `X.acquire()` with
+ * no `X.release()` in between, in any enclosing block of its function.
+ */
+export function isLockGuarded(node: Node): boolean {
+  for (let n: Node | null = node; n && n.parent; n = n.parent) {
+    if (PY_SCOPES.has(n.type) && n !== node) return false;
+    if (n.type === 'with_statement') {
+      const clause = n.namedChildren.find((c) => c?.type === 'with_clause');
+      for (const item of clause?.namedChildren ?? []) {
+        let v = item?.childForFieldName('value') ?? null;
+        if (v?.type === 'as_pattern') v = v.namedChild(0);
+        if (v && LOCKISH.test(v.text)) return true;
+      }
+    }
+    if (n.parent.type === 'block' || n.parent.type === 'module') {
+      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
+        const call = statementCall(s);
+        if (!call) continue;
+        const name = calleeName(call);
+        if (name === 'release') break;
+        if (name === 'acquire') return true;
+      }
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Thread entry map (§0.3)
+
+/** Which kind of concurrent entry point a call creates. */
+export type PyThreadKind = 'Thread' | 'Timer' | 'Process';
+
+/** A recognised `Thread(target=…)`, `Timer(t, f)`, `Process(target=…)` or `start_new_thread(f, args)` call. */
+export interface PyThreadCall {
+  kind: PyThreadKind;
+  target?: Node;
+  args?: Node;
+}
+
+/** Recognises a call that starts a thread, timer or process, with its target and argument tuple. */
+export function threadCall(call: Node): PyThreadCall | undefined {
+  if (call.type !== 'call') return undefined;
+  const callee = calleeText(call);
+  if (/^(threading\.)?Thread$/.test(callee)) return { kind: 'Thread', target: argument(call, 'target', 1), args: argument(call, 'args', 3) };
+  if (/^(threading\.)?Timer$/.test(callee)) return { kind: 'Timer', target: argument(call, 'function', 1), args: argument(call, 'args', 2) };
+  if (/^(_?thread\.)?start_new_thread$/.test(callee)) return { kind: 'Thread', target: argument(call, 'function', 0), args: argument(call, 'args', 1) };
+  if (/^((multiprocessing|mp)\.)?Process$/.test(callee)) return { kind: 'Process', target: argument(call, 'target', 1), args: argument(call, 'args', 3) };
+  return undefined;
+}
+
+/** Whether a call is `threading.Thread(...)` / `Thread(...)`. */
+export function isThreadConstructor(call: Node): boolean {
+  return /^(threading\.)?Thread$/.test(calleeText(call));
+}
+
+/**
+ * Resolves a thread target expression to the qualified name of a function that may be defined in this file: a
+ * nested function of an enclosing function, a method through `self.m`, or a top-level function or `Class.method`.
+ * The name is only a candidate: look it up in the `pyFunctions` facts.
+ */
+export function resolveTarget(target: Node): string | undefined {
+  if (target.type === 'lambda') {
+    const body = target.childForFieldName('body');
+    const f = body?.type === 'call' ? body.childForFieldName('function') : null;
+    return f ? resolveTarget(f) : undefined;
+  }
+  if (target.type === 'identifier') {
+    const name = target.text;
+    for (let fn = enclosingFunction(target); fn; fn = enclosingFunction(fn)) {
+      const body = fn.childForFieldName('body');
+      let found = false;
+      if (body) {
+        forEachDescendant(body, (n) => {
+          if (found) return false;
+          if (n.type === 'function_definition' && n.childForFieldName('name')?.text === name) found = true;
+        });
+      }
+      if (found) return `${qualifiedName(fn)}.${name}`;
+    }
+    return name;
+  }
+  if (target.type === 'attribute') {
+    const obj = target.childForFieldName('object');
+    const attr = target.childForFieldName('attribute')?.text ?? '';
+    const fn = enclosingFunction(target);
+    const cls = fn && classOfMethod(fn);
+    if (obj?.type === 'identifier' && fn && cls && (obj.text === parameterNames(fn)[0] || obj.text === cls.childForFieldName('name')?.text)) {
+      return `${qualifiedName(cls)}.${attr}`;
+    }
+    if (obj?.type === 'identifier') return `${obj.text}.${attr}`;
+  }
+  return undefined;
+}
+
+/** Finds the function_definition with a qualified name inside a segment (the live node behind a fact). */
+export function findFunction(segment: Node, qname: string): Node | undefined {
+  let found: Node | undefined;
+  const check = (n: Node): void | false => {
+    if (found) return false;
+    if (n.type === 'function_definition' && qualifiedName(n) === qname) found = n;
+  };
+  if (check(segment) !== false && !found) forEachDescendant(segment, check, true);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Facts
+
+/** The summary of one function (or of the module-level code of a segment, named `<module>`). */
+export interface PyFuncInfo {
+  qname: string;
+  params: string[];
+  /** Has a `while True:` loop, outside nested scopes, with no exit guarded by a flag, event or sentinel. */
+  forever: boolean;
+  /** Tests a threading.Event (`.is_set()`, or a `.wait(…)` whose result is used). */
+  testsEvent: boolean;
+  /** The `run` method of a `threading.Thread` subclass (a thread entry point). */
+  threadRun?: boolean;
+  /** A method called through an instance (its first parameter is not passed in a thread's args). */
+  method?: boolean;
+  /** Mutations of objects other code can see: `[object key, guarded by a lock]`. */
+  mutations?: [string, boolean][];
+}
+
+function testsEventCall(n: Node): boolean {
+  if (n.type !== 'call') return false;
+  const name = calleeName(n);
+  if (name === 'is_set' || name === 'isSet') return true;
+  return name === 'wait' && !!receiverOf(n) && n.parent?.type !== 'expression_statement';
+}
+
+/**
+ * Whether a condition tests a stop signal: a flag that is not a local of `fn` (a module global or an attribute such
+ * as `self.running`), an Event test, or a sentinel comparison (`item is None`), alone or under `not`/`and`/`or`.
+ */
+export function testsStopSignal(cond: Node, fn: Node | null, bind: BindingsOf): boolean {
+  const stack: Node[] = [cond];
+  while (stack.length) {
+    const c = stack.pop()!;
+    switch (c.type) {
+      case 'parenthesized_expression':
+      case 'not_operator':
+      case 'boolean_operator':
+        for (const x of c.namedChildren) if (x) stack.push(x);
+        break;
+      case 'call':
+        if (testsEventCall(c)) return true;
+        break;
+      case 'comparison_operator':
+        if (/\bis\s+(not\s+)?None\b|\bis\s+(not\s+)?[A-Z_][A-Z0-9_]{2,}\b|[=!]=\s*[A-Z_][A-Z0-9_]{2,}\b/.test(c.text)) return true;
+        break;
+      case 'identifier':
+        if (!(fn && isLocalName(fn, c.text, bind))) return true;
+        break;
+      case 'attribute': {
+        let root: Node | null = c;
+        while (root?.type === 'attribute') root = root.childForFieldName('object');
+        if (root?.type === 'identifier' && !(fn && isLocalName(fn, root.text, bind) && root.text !== bind(fn).params[0])) return true;
+        break;
+      }
+    }
+  }
+  return false;
+}
+
+/** Whether a `break`/`return` inside a forever loop is guarded by a stop flag, event or sentinel test. */
+function isStopExit(exit: Node, loop: Node, fn: Node | null, bind: BindingsOf): boolean {
+  for (let n = exit.parent; n && n.id !== loop.id; n = n.parent) {
+    if (n.type !== 'if_statement' && n.type !== 'elif_clause') continue;
+    const cond = n.childForFieldName('condition');
+    if (cond && testsStopSignal(cond, fn, bind)) return true;
+  }
+  return false;
+}
+
+/** Whether a `while True:` loop can only be left by an exception or an unguarded exit (it runs until the process ends). */
+export function loopRunsForever(loop: Node, fn: Node | null, bind: BindingsOf): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return false;
+  let stoppable = false;
+  forEachDescendant(body, (n) => {
+    if (stoppable) return false;
+    if (n.type === 'return_statement' || (n.type === 'break_statement' && owningLoop(n)?.id === loop.id)) {
+      if (isStopExit(n, loop, fn, bind)) stoppable = true;
+    }
+  });
+  return !stoppable;
+}
+
+function threadBases(cls: Node): boolean {
+  const bases = cls.childForFieldName('superclasses');
+  return !!bases && /(^|[(,\s.])Thread\s*[,)]/.test(bases.text);
+}
+
+/** One function (or the module-level code) being summarised during the single walk of a segment. */
+interface Summary {
+  node: Node | null;
+  info: PyFuncInfo;
+  bindings: PyBindings;
+  threadLocals: Set<string>;
+  loops: Node[];
+  mutations: PyMutation[];
+}
+
+const SUMMARY_TYPES: ReadonlySet<string> = new Set([
+  ...BINDING_TYPES, 'lambda', 'call', 'while_statement', 'delete_statement', 'augmented_assignment', 'assignment',
+]);
+
+function newSummary(fn: Node | null): Summary {
+  const info: PyFuncInfo = { qname: fn ? qualifiedName(fn) : MODULE, params: fn ? parameterNames(fn) : [], forever: false, testsEvent: false };
+  const cls = fn && classOfMethod(fn);
+  if (fn && cls && fn.childForFieldName('name')?.text === 'run' && threadBases(cls)) info.threadRun = true;
+  if (fn && cls && !isStaticMethod(fn)) info.method = true;
+  return { node: fn, info, bindings: { params: info.params, locals: new Set(), globals: new Set(), nonlocals: new Set() }, threadLocals: new Set(), loops: [], mutations: [] };
+}
+
+/**
+ * Summarises every function of a segment (and its module-level code as `<module>`) in one walk: bindings, event
+ * tests, forever loops and the mutations of objects other code can see.
+ */
+export function summarizeSegment(seg: Node): PyFuncInfo[] {
+  const summaries: Summary[] = [];
+  const byFn = new Map<number, PyBindings>();
+  const isDef = seg.type === 'function_definition' || seg.type === 'class_definition' || seg.type === 'decorated_definition';
+  // The scope stack: [end offset, summary or null for class bodies and lambdas, whose code is not summarised].
+  const stack: [number, Summary | null][] = [[seg.endIndex, isDef ? null : newSummary(null)]];
+  if (!isDef) summaries.push(stack[0][1]!);
+  const onNode = (n: Node): void => {
+    while (stack.length > 1 && n.startIndex >= stack[stack.length - 1][0]) stack.pop();
+    const cur = stack[stack.length - 1][1];
+    if (BINDING_TYPES.has(n.type) && cur) addBinding(n, cur.bindings);
+    switch (n.type) {
+      case 'function_definition': {
+        const sum = newSummary(n);
+        summaries.push(sum);
+        byFn.set(n.id, sum.bindings);
+        stack.push([n.endIndex, sum]);
+        return;
+      }
+      case 'class_definition':
+      case 'lambda':
+        stack.push([n.endIndex, null]);
+        return;
+    }
+    if (!cur) return;
+    if (n.type === 'call') {
+      if (testsEventCall(n)) cur.info.testsEvent = true;
+      const tc = threadCall(n);
+      if (tc?.args) for (const a of tc.args.namedChildren) if (a?.type === 'identifier') cur.threadLocals.add(a.text);
+    }
+    if (n.type === 'while_statement' && cur.node && isForeverCondition(n.childForFieldName('condition'))) cur.loops.push(n);
+    cur.mutations.push(...mutationsOf(n));
+  };
+  if (seg.type === 'function_definition') onNode(seg);
+  forEachDescendant(seg, onNode, true, SUMMARY_TYPES);
+  for (const s of summaries) finishBindings(s.bindings);
+  const bind: BindingsOf = (fn) => byFn.get(fn.id) ?? bindingsOf(fn);
+  const out: PyFuncInfo[] = [];
+  for (const s of summaries) {
+    const info = s.info;
+    info.forever = s.loops.some((l) => loopRunsForever(l, s.node, bind));
+    const own = `${info.qname}:`;
+    const keep = (key: string) =>
+      s.node ? !key.startsWith(own) || s.threadLocals.has(key.slice(own.length)) || info.params.includes(key.slice(own.length)) : key.startsWith('module:');
+    const seen = new Map<string, boolean>();
+    for (const m of s.mutations) {
+      const key = objectKey(m.object, bind);
+      if (!key || !keep(key)) continue;
+      seen.set(key, (seen.get(key) ?? true) && isLockGuarded(m.node));
+    }
+    if (seen.size) info.mutations = [...seen].sort((a, b) => a[0].localeCompare(b[0]));
+    if (s.node || info.mutations) out.push(info);
+  }
+  return out;
+}
+
+/** Every function and method of a segment, with its summary; module-level code that mutates globals as `<module>`. */
+export const pyFunctions: FactProvider<PyFuncInfo[]> = {
+  id: 'py.functions',
+  language: 'python',
+  collect(seg) {
+    const out = summarizeSegment(seg);
+    return out.length ? out : undefined;
+  },
+};
+
+/** One thread, timer or process construction of the file (§0.3). */
+export interface PyThreadInfo {
+  kind: PyThreadKind;
+  /** The callee as written (`threading.Thread`). */
+  callee: string;
+  /** The candidate qualified name of the target function (see resolveTarget). */
+  target?: string;
+  /** Object keys (see objectKey) of the positional arguments passed to the target, null where not a name. */
+  args: (string | null)[];
+  /** Passes a `daemon=` keyword other than False/None. */
+  daemon: boolean;
+  /** The key (see bindingKey) of the variable the thread is bound to, or `[]` and the key of the list holding it. */
+  bound?: string;
+  /** `[]` and the keys of the lists the bound thread is appended to. */
+  appendedTo?: string[];
+  /** Constructed in a loop or comprehension (several threads run the same target). */
+  multi?: boolean;
+  /** The qualified name of the code constructing it. */
+  scope: string;
+}
+
+/** Thread constructions, thread-style `.join()` receivers and `.daemon = True` receivers of a segment. */
+export interface PyThreadFacts {
+  threads?: PyThreadInfo[];
+  /** Keys of the receivers of `.join()`, `.join(timeout=…)` or `.join(<number>)`, and of lists iterated to join (`[]…`). */
+  joins?: string[];
+  /** Keys of the receivers of `X.daemon = True` or `X.setDaemon(True)`, and of lists iterated to set it (`[]…`). */
+  daemons?: string[];
+}
+
+const TIMEOUTISH = /timeout|wait|delay|sec|interval/i;
+
+/** Whether `X.join(...)` is a thread join (no arguments, a timeout keyword, or a number) and not `str.join`. */
+export function isThreadJoin(call: Node): boolean {
+  if (calleeName(call) !== 'join' || !receiverOf(call)) return false;
+  const recv = receiverOf(call)!;
+  if (recv.type === 'string' || recv.type === 'concatenated_string') return false;
+  const pos = positionalArgs(call);
+  const kws = keywordArgs(call);
+  if (kws.some((k) => k.childForFieldName('name')?.text !== 'timeout')) return false;
+  if (pos.length === 0) return true;
+  if (pos.length > 1 || kws.length) return false;
+  const a = pos[0];
+  return a.type === 'integer' || a.type === 'float' || ((a.type === 'identifier' || a.type === 'attribute') && TIMEOUTISH.test(a.text));
+}
+
+/**
+ * Where a thread construction is stored: the variable or attribute it is assigned to (`t = Thread(…)`), or the list
+ * it is appended to or built in (`threads.append(Thread(…))`, `threads = [Thread(…) for …]`, with `list` set).
+ */
+export function threadBinding(call: Node): { node?: Node; list?: boolean } {
+  let p = call.parent;
+  const assignable = (n: Node | null | undefined) => !!n && (n.type === 'identifier' || n.type === 'attribute');
+  if (p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id) {
+    const left = p.childForFieldName('left');
+    return assignable(left) ? { node: left! } : {};
+  }
+  if (p?.type === 'argument_list') {
+    const outer = p.parent;
+    if (outer?.type === 'call' && calleeName(outer) === 'append' && receiverOf(outer)) return { node: receiverOf(outer)!, list: true };
+    return {};
+  }
+  if (p?.type === 'list_comprehension' || p?.type === 'generator_expression') {
+    p = p.parent;
+    if (p?.type === 'assignment' && assignable(p.childForFieldName('left'))) return { node: p.childForFieldName('left')!, list: true };
+  }
+  return {};
+}
+
+/** The key a thread variable, list or join receiver is matched by: its object key, else its text. */
+export function bindingKey(node: Node, bind: BindingsOf): string {
+  return objectKey(node, bind) ?? exprKey(node);
+}
+
+function insideLoop(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'for_statement' || n.type === 'while_statement' || n.type === 'list_comprehension' || n.type === 'generator_expression') return true;
+    if (PY_SCOPES.has(n.type)) return false;
+  }
+  return false;
+}
+
+const THREAD_FACT_TYPES: ReadonlySet<string> = new Set(['call', 'assignment', 'for_statement', 'for_in_clause']);
+
+/** The thread entry map of a segment: thread constructions with resolved targets and aliased arguments, joins, daemons. */
+export const pyThreads: FactProvider<PyThreadFacts> = {
+  id: 'py.threads',
+  language: 'python',
+  collect(seg) {
+    const bind = localBindings();
+    const facts: PyThreadFacts = {};
+    const threads: PyThreadInfo[] = [];
+    const joins = new Set<string>();
+    const daemons = new Set<string>();
+    const visit = (n: Node): void => {
+      if (n.type === 'call') {
+        const tc = threadCall(n);
+        if (tc) {
+          const args = tc.args && (tc.args.type === 'tuple' || tc.args.type === 'list') ? tc.args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') : [];
+          const daemonArg = keywordArg(n, 'daemon');
+          const info: PyThreadInfo = {
+            kind: tc.kind,
+            callee: calleeText(n),
+            target: tc.target ? resolveTarget(tc.target) : undefined,
+            args: args.map((a) => objectKey(a, bind) ?? null),
+            daemon: !!daemonArg && daemonArg.type !== 'false' && daemonArg.type !== 'none',
+            scope: scopeName(n),
+          };
+          const b = threadBinding(n);
+          if (b.node) info.bound = (b.list ? '[]' : '') + bindingKey(b.node, bind);
+          if (b.list || insideLoop(n)) info.multi = true;
+          if (b.node && !b.list) {
+            const v = exprKey(b.node);
+            const scope = enclosingFunction(n);
+            const lists = new Set<string>();
+            forEachDescendant(scope ? (scope.childForFieldName('body') ?? scope) : seg, (m) => {
+              if (m.type === 'call' && calleeName(m) === 'append' && positionalArgs(m).some((a) => exprKey(a) === v)) {
+                lists.add(`[]${bindingKey(receiverOf(m)!, bind)}`);
+              }
+            });
+            if (lists.size) info.appendedTo = [...lists].sort();
+          }
+          threads.push(info);
+        }
+        if (isThreadJoin(n)) joins.add(bindingKey(receiverOf(n)!, bind));
+        if (calleeName(n) === 'setDaemon' && positionalArgs(n)[0]?.type === 'true') daemons.add(bindingKey(receiverOf(n)!, bind));
+      } else if (n.type === 'assignment') {
+        const left = n.childForFieldName('left');
+        if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'daemon' && n.childForFieldName('right')?.type === 'true') {
+          daemons.add(bindingKey(left.childForFieldName('object')!, bind));
+        }
+      } else if (n.type === 'for_statement' || n.type === 'for_in_clause') {
+        // `for t in threads: t.join()` joins every element of `threads`.
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        const scope = n.type === 'for_statement' ? n.childForFieldName('body') : n.parent;
+        if (left?.type === 'identifier' && right && scope) {
+          forEachDescendant(scope, (m) => {
+            if (m.type === 'call' && exprKey(receiverOf(m) ?? m) === left.text) {
+              if (isThreadJoin(m)) joins.add(`[]${bindingKey(right, bind)}`);
+              if (calleeName(m) === 'setDaemon') daemons.add(`[]${bindingKey(right, bind)}`);
+            }
+            if (m.type === 'assignment' && exprKey(m.childForFieldName('left') ?? m) === `${left.text}.daemon`) daemons.add(`[]${bindingKey(right, bind)}`);
+          });
+        }
+      }
+    };
+    visit(seg);
+    forEachDescendant(seg, visit, true, THREAD_FACT_TYPES);
+    if (threads.length) facts.threads = threads;
+    if (joins.size) facts.joins = [...joins].sort();
+    if (daemons.size) facts.daemons = [...daemons].sort();
+    return threads.length || joins.size || daemons.size ? facts : undefined;
+  },
+};
+
+/** Module-level names of a segment: assignments (with the callee that produced them), imports, definitions. */
+export interface PyModuleInfo {
+  /** Names assigned at module level, with the callee of the assigned call if any (`logger` ← `logging.getLogger`). */
+  assigns?: [string, string][];
+  /** Imports: `[bound name, module, imported name]` (`['closing', 'contextlib', 'closing']`, `['os', 'os', '']`). */
+  imports?: [string, string, string][];
+  /** Functions and classes defined at top level. */
+  defines?: string[];
+  /** Calls of bare functions whose name mentions `log`, with a string first argument, by name. */
+  logCalls?: Record<string, number>;
+}
+
+const LOG_NAME = /log/i;
+const NOT_LOG = /login|logout|logic|logo|dialog|catalog|blog|backlog|analog|logit|logarithm|^log(2|10|1p)?$/i;
+
+function isStringNode(n: Node | undefined): boolean {
+  return !!n && (n.type === 'string' || n.type === 'concatenated_string');
+}
+
+const MODULE_FACT_TYPES: ReadonlySet<string> = new Set(['assignment', 'import_statement', 'import_from_statement']);
+const CALL_TYPE: ReadonlySet<string> = new Set(['call']);
+
+/** Module-level assignments, imports, top-level definitions and log-call counts of a segment. */
+export const pyModule: FactProvider<PyModuleInfo> = {
+  id: 'py.module',
+  language: 'python',
+  collect(seg) {
+    const info: PyModuleInfo = {};
+    const assigns: [string, string][] = [];
+    const imports: [string, string, string][] = [];
+    let def: Node | null = seg;
+    if (def.type === 'decorated_definition') def = def.childForFieldName('definition');
+    if (def && (def.type === 'function_definition' || def.type === 'class_definition')) {
+      info.defines = [def.childForFieldName('name')?.text ?? ''];
+    } else {
+      const onStatement = (n: Node): void | false => {
+        if (n.type === 'function_definition' || n.type === 'class_definition') return false;
+        if (n.type === 'assignment') {
+          const names = new Set<string>();
+          targetNames(n.childForFieldName('left'), names);
+          const right = n.childForFieldName('right');
+          const callee = right?.type === 'call' ? calleeText(right) : '';
+          for (const name of names) assigns.push([name, callee]);
+        }
+        if (n.type === 'import_statement') {
+          for (const name of n.childrenForFieldName('name')) {
+            if (!name) continue;
+            if (name.type === 'aliased_import') imports.push([name.childForFieldName('alias')?.text ?? '', exprKey(name.childForFieldName('name')!), '']);
+            else imports.push([name.text.split('.')[0], exprKey(name), '']);
+          }
+        }
+        if (n.type === 'import_from_statement') {
+          const mod = exprKey(n.childForFieldName('module_name') ?? n);
+          for (const name of n.childrenForFieldName('name')) {
+            if (!name) continue;
+            if (name.type === 'aliased_import') imports.push([name.childForFieldName('alias')?.text ?? '', mod, exprKey(name.childForFieldName('name')!)]);
+            else imports.push([name.text, mod, name.text]);
+          }
+        }
+      };
+      if (onStatement(seg) !== false) forEachDescendant(seg, onStatement, false, MODULE_FACT_TYPES);
+    }
+    const logCalls: Record<string, number> = {};
+    forEachDescendant(
+      seg,
+      (n) => {
+        if (n.type !== 'call') return;
+        const f = n.childForFieldName('function');
+        if (f?.type !== 'identifier' || !LOG_NAME.test(f.text) || NOT_LOG.test(f.text)) return;
+        if (!isStringNode(positionalArgs(n)[0])) return;
+        logCalls[f.text] = (logCalls[f.text] ?? 0) + 1;
+      },
+      true,
+      CALL_TYPE,
+    );
+    if (assigns.length) info.assigns = assigns;
+    if (imports.length) info.imports = imports;
+    if (Object.keys(logCalls).length) info.logCalls = logCalls;
+    return Object.keys(info).length ? info : undefined;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// File-wide queries over the facts (memoised per analysis)
+
+/** The file's functions by qualified name. */
+export function functionIndex(ctx: RuleContext): Map<string, { info: PyFuncInfo; segment: Node }> {
+  return ctx.memo(ctx.root, 'py.functionIndex', () => {
+    const out = new Map<string, { info: PyFuncInfo; segment: Node }>();
+    for (const f of ctx.facts(pyFunctions)) for (const info of f.value) if (info.qname !== MODULE) out.set(info.qname, { info, segment: f.node });
+    return out;
+  });
+}
+
+/** Every thread construction of the file. */
+export function threadsOf(ctx: RuleContext): PyThreadInfo[] {
+  return ctx.memo(ctx.root, 'py.threads', () => ctx.facts(pyThreads).flatMap((f) => f.value.threads ?? []));
+}
+
+/** The qualified names of the functions that run as thread (or timer) entry points, with `Thread.run` overrides. */
+export function threadTargets(ctx: RuleContext): Set<string> {
+  return ctx.memo(ctx.root, 'py.threadTargets', () => {
+    const index = functionIndex(ctx);
+    const out = new Set<string>();
+    for (const t of threadsOf(ctx)) if (t.kind !== 'Process' && t.target && index.has(t.target)) out.add(t.target);
+    for (const [name, f] of index) if (f.info.threadRun) out.add(name);
+    return out;
+  });
+}
+
+/**
+ * The keys an object is known by in other code: its own key plus, when it is a parameter of a thread target, the
+ * keys of the arguments each construction passes for it (argument→parameter aliasing of §0.3).
+ */
+export function aliasKeys(ctx: RuleContext, key: string): string[] {
+  const out = [key];
+  const colon = key.lastIndexOf(':');
+  if (colon < 0 || key.startsWith('module:')) return out;
+  const fn = key.slice(0, colon);
+  const name = key.slice(colon + 1);
+  const info = functionIndex(ctx).get(fn)?.info;
+  if (!info) return out;
+  let index = info.params.indexOf(name);
+  if (index < 0) return out;
+  // A bound method's first parameter is self, which the args tuple does not pass.
+  if (info.method) index--;
+  for (const t of threadsOf(ctx)) {
+    if (t.target !== fn || t.kind === 'Process') continue;
+    const a = t.args[index];
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Object keys that are mutated from at least two thread contexts (each thread target is one, all other code is the
+ * main thread; a target started in a loop counts twice), at least one of them a thread, with at least one mutation
+ * not under a lock: the objects PY102 reports.
+ */
+export function threadSharedObjects(ctx: RuleContext): Set<string> {
+  return ctx.memo(ctx.root, 'py.threadShared', () => {
+    const targets = threadTargets(ctx);
+    const multi = new Set(threadsOf(ctx).filter((t) => t.multi && t.target).map((t) => t.target!));
+    const contexts = new Map<string, Set<string>>();
+    const unguarded = new Set<string>();
+    for (const f of ctx.facts(pyFunctions)) {
+      for (const info of f.value) {
+        const isThread = targets.has(info.qname);
+        for (const [key, guarded] of info.mutations ?? []) {
+          for (const k of aliasKeys(ctx, key)) {
+            let set = contexts.get(k);
+            if (!set) contexts.set(k, (set = new Set()));
+            if (isThread) {
+              set.add(`thread:${info.qname}`);
+              if (multi.has(info.qname)) set.add(`thread:${info.qname}#2`);
+            } else set.add('main');
+            if (!guarded) unguarded.add(k);
+          }
+        }
+      }
+    }
+    const out = new Set<string>();
+    for (const [k, set] of contexts) {
+      if (set.size >= 2 && [...set].some((c) => c.startsWith('thread:')) && unguarded.has(k)) out.add(k);
+    }
+    return out;
+  });
+}
+
+/** The file's module-level names: assignments and what assigned them, imports, and top-level definitions. */
+export function moduleNames(ctx: RuleContext): { assigns: Map<string, string>; imports: [string, string, string][]; defines: Set<string>; logCalls: Map<string, number> } {
+  return ctx.memo(ctx.root, 'py.moduleNames', () => {
+    const assigns = new Map<string, string>();
+    const imports: [string, string, string][] = [];
+    const defines = new Set<string>();
+    const logCalls = new Map<string, number>();
+    for (const f of ctx.facts(pyModule)) {
+      for (const [n, c] of f.value.assigns ?? []) assigns.set(n, c);
+      imports.push(...(f.value.imports ?? []));
+      for (const d of f.value.defines ?? []) defines.add(d);
+      for (const [n, c] of Object.entries(f.value.logCalls ?? {})) logCalls.set(n, (logCalls.get(n) ?? 0) + c);
+    }
+    return { assigns, imports, defines, logCalls };
+  });
+}
+
+/** The name under which the file can call `module.name` without a new import (`closing` after `from contextlib import closing`). */
+export function importedAs(ctx: RuleContext, module: string, name: string): string | undefined {
+  for (const [bound, mod, imported] of moduleNames(ctx).imports) {
+    if (mod === module && imported === name) return bound;
+    if (mod === module && imported === '' && bound === module) return `${module}.${name}`;
+  }
+  return undefined;
+}
+
+/** A module-level name not used by the file yet, starting from `base` (`stop_event`, `stop_event_2`, …). */
+export function freshModuleName(ctx: RuleContext, base: string): string {
+  const m = moduleNames(ctx);
+  const taken = (n: string) => m.assigns.has(n) || m.defines.has(n) || m.imports.some(([b]) => b === n);
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
+}
