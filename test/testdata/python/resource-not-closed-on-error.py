@@ -1,0 +1,176 @@
+"""Loading rules, talking to peers and storing packets."""
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import urllib.request
+import zipfile
+
+import aprslib
+from tinydb import TinyDB
+
+rules = []
+logfile = open("/var/log/reflector.log", "a")  # Must NOT trigger: a long-lived module-level handle.
+
+
+def parse(row):
+    return row.strip().split(",")
+
+
+def load_rules(path):
+    f = open(path, encoding="utf-8")  # want PY201 "leaks the file handle"
+    for row in f:
+        rules.append(parse(row))
+    f.close()
+
+
+def send_beacon(host, port, payload):
+    s = socket.create_connection((host, port), timeout=5)  # want PY201 "leaks the socket"
+    s.sendall(payload)
+    reply = s.recv(1024)
+    s.close()
+    return reply
+
+
+def store(db_path, packet):
+    conn = sqlite3.connect(db_path)  # want PY201 "database connection"
+    conn.execute("INSERT INTO packets VALUES (?)", (packet,))
+    conn.commit()
+    conn.close()
+
+
+def fetch(url):
+    if url:
+        resp = urllib.request.urlopen(url, timeout=10)  # want PY201 "HTTP connection"
+        data = resp.read()
+        resp.close()
+        return data
+    return b""
+
+
+def archive(names, dest):
+    zf = zipfile.ZipFile(dest, "w")  # want PY201 "archive handle"
+    for name in names:
+        zf.write(name)
+    zf.close()
+
+
+def igate(callsign, lines):
+    ais = aprslib.IS(callsign)  # want PY201 "leaks the resource"
+    ais.connect()
+    for line in lines:
+        ais.sendall(line)
+    ais.close()
+
+
+def record(path, packet):
+    db = TinyDB(path)  # want PY201 "resource"
+    db.insert(packet)
+    db.close()
+
+
+def scratch(data):
+    tmp = tempfile.NamedTemporaryFile(delete=False)  # want PY201 "temporary file"
+    tmp.write(data)
+    tmp.close()
+    return tmp.name
+
+
+# Never closed: assisted fix only.
+def first_line(path):
+    f = open(path)  # want PY201 "is never closed"
+    line = f.readline()
+    return line.strip()
+
+
+def probe(host):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # want PY201 "never closed"
+    sock.sendto(b"ping", (host, 7))
+
+
+def launch(cmd):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # want PY201 "zombie child process"
+    for line in proc.stdout:
+        print(line)
+
+
+# Must NOT trigger: attributes of self own the resource.
+class Client:
+    def __init__(self, host, port):
+        self.sock = socket.create_connection((host, port))
+
+    def reopen(self, path):
+        f = open(path)
+        self.log = f
+
+
+# Must NOT trigger: returned or yielded values.
+def open_log(path):
+    f = open(path, "a")
+    f.write("started\n")
+    return f
+
+
+def lines(path):
+    f = open(path)
+    yield f
+
+
+# Must NOT trigger: acquisition inside with, and contextlib.closing.
+def read_all(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def count(db_path):
+    import contextlib
+    conn = sqlite3.connect(db_path)
+    with contextlib.closing(conn):
+        return conn.execute("SELECT count(*) FROM packets").fetchone()
+
+
+# Must NOT trigger: closed in finally.
+def read_safely(path):
+    f = open(path)
+    try:
+        return f.read()
+    finally:
+        f.close()
+
+
+# Must NOT trigger: every call in between is inside a try that catches everything.
+def read_or_empty(path):
+    f = open(path)
+    try:
+        data = f.read()
+    except Exception:
+        data = ""
+    f.close()
+    return data
+
+
+# Must NOT trigger: nothing in between can raise.
+def touch(path):
+    f = open(path, "a")
+    f.close()
+
+
+# Must NOT trigger: the process is waited for; the handle is handed to a thread or a container.
+def run(cmd):
+    proc = subprocess.Popen(cmd)
+    return_code = proc.wait()
+    return return_code
+
+
+def serve(listener, handlers, pool):
+    conn = socket.socket()
+    handlers.append(conn)
+    other = socket.socket()
+    pool.submit(other)
+
+
+# Must NOT trigger: a global declared in the function is long-lived.
+def reopen_log(path):
+    global logfile
+    logfile = open(path, "a")
+    logfile.write("reopened\n")
