@@ -1,5 +1,222 @@
-/** PY301 silent-broad-except: placeholder until the rule is written. */
-import { defineRule } from '../../engine/rule';
+/** PY301 silent-broad-except: a bare or `except Exception` handler that drops the error without a trace. */
+import type { Node } from 'web-tree-sitter';
+import { indentAt, insertBefore } from '../../engine/fix';
+import {
+  addImport,
+  calleeName,
+  calleeText,
+  caughtTypes,
+  classOfMethod,
+  enclosingFunction,
+  eol,
+  exceptParts,
+  exprKey,
+  forEachDescendant,
+  importedNames,
+  indentUnitAt,
+  isForeverCondition,
+  keywordArg,
+  mergeInsertions,
+  moduleNames,
+  moduleRun,
+  positionalArgs,
+  PY_SCOPES,
+  pyFunctions,
+  pyModule,
+  pyThreads,
+  qualifiedName,
+  statementsOf,
+  targetNames,
+  threadTargets,
+} from '../../engine/python';
+import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
+
+const BROAD = new Set(['Exception', 'BaseException', 'builtins.Exception', 'builtins.BaseException']);
+const RECORDS_ERROR = /^(traceback\.(print_exc|format_exc|print_exception|format_exception)|sys\.exc_info|sys\.exception|logging\.exception)$/;
+const LOG_CALL = /(^|\.)(print|printlog|\w*log\w*|debug|info|warn|warning|error|critical|fatal|write|writeln|echo|secho|notify)$/i;
+/** Calls that release something: a handler around only these is best-effort cleanup. */
+const CLEANUP = /^(close|shutdown|unlink|remove|rmdir|rmtree|kill|terminate|cancel|release|stop|disconnect|quit|detach|unregister|join|wait|flush|cleanup|__exit__)$/;
+
+/** Whether a statement of the handler is one that only drops the error: pass, continue, ..., a string, a log call, an assignment. */
+function droppingStatement(s: Node): 'pass' | 'continue' | 'log' | 'assign' | undefined {
+  if (s.type === 'pass_statement') return 'pass';
+  if (s.type === 'continue_statement') return 'continue';
+  if (s.type !== 'expression_statement') return undefined;
+  const e = s.namedChild(0);
+  if (!e) return undefined;
+  if (e.type === 'ellipsis' || e.type === 'string' || e.type === 'concatenated_string') return 'pass';
+  if (e.type === 'assignment' || e.type === 'augmented_assignment') return 'assign';
+  if (e.type === 'call' && LOG_CALL.test(calleeText(e))) return 'log';
+  return undefined;
+}
+
+/** Whether the handler re-raises, mentions the bound exception, or records the error (logging.exception, exc_info=…). */
+function recordsError(block: Node, alias: string | undefined): boolean {
+  let found = false;
+  forEachDescendant(block, (n) => {
+    if (found) return false;
+    if (n.type === 'raise_statement') found = true;
+    else if (alias && n.type === 'identifier' && n.text === alias) found = true;
+    else if (n.type === 'call') {
+      const callee = calleeText(n);
+      if (RECORDS_ERROR.test(callee) || calleeName(n) === 'exception') found = true;
+      const exc = keywordArg(n, 'exc_info') ?? keywordArg(n, 'stack_info');
+      if (exc && exc.type !== 'false' && exc.type !== 'none') found = true;
+    }
+  });
+  return found;
+}
+
+/** Names (and `self.x` attributes) a subtree assigns, outside nested scopes. */
+function assignedNames(node: Node): Set<string> {
+  const out = new Set<string>();
+  forEachDescendant(node, (n) => {
+    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement') {
+      const left = n.childForFieldName('left');
+      targetNames(left, out);
+      if (left?.type === 'attribute' || left?.type === 'subscript') out.add(exprKey(left));
+    }
+    if (n.type === 'as_pattern') targetNames(n.childForFieldName('alias'), out);
+    if (n.type === 'import_statement' || n.type === 'import_from_statement') for (const x of importedNames(n)) out.add(x);
+    if (n.type === 'named_expression') targetNames(n.childForFieldName('name'), out);
+  });
+  return out;
+}
+
+/** Whether `name` (an identifier or `self.x` text) is read somewhere in `scope` outside the handler. */
+function readElsewhere(scopes: Node[], handler: Node, name: string): boolean {
+  let found = false;
+  for (const scope of scopes) forEachDescendant(
+    scope,
+    (n) => {
+      if (found) return false;
+      if (n.startIndex >= handler.startIndex && n.endIndex <= handler.endIndex) return false;
+      const isName = (n.type === 'identifier' && n.text === name && n.parent?.type !== 'attribute') ||
+        (n.type === 'attribute' && exprKey(n) === name);
+      if (!isName) return;
+      // A store is not a read.
+      const p = n.parent;
+      if (p && (p.type === 'assignment' || p.type === 'augmented_assignment') && p.childForFieldName('left')?.id === n.id && p.type === 'assignment') return;
+      found = true;
+    },
+    true,
+  );
+  return found;
+}
+
+/** The try body consists only of imports (an optional-dependency fallback) or only cleanup calls. */
+function exemptTryBody(body: Node | null): boolean {
+  if (!body) return false;
+  const stmts = statementsOf(body);
+  if (stmts.length && stmts.every((s) => s.type === 'import_statement' || s.type === 'import_from_statement')) return true;
+  return stmts.length > 0 && stmts.every((s) => {
+    const c = s.type === 'expression_statement' ? s.namedChild(0) : null;
+    return c?.type === 'call' && CLEANUP.test(calleeName(c));
+  });
+}
+
+/** The enclosing `while True:` loop of a node within its function, if any. */
+function inForeverLoop(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (PY_SCOPES.has(n.type)) return false;
+    if (n.type === 'while_statement' && isForeverCondition(n.childForFieldName('condition'))) return true;
+  }
+  return false;
+}
+
+/** The logging call the assisted fix inserts, and the import it needs. */
+function loggerFor(ctx: RuleContext): { call: (msg: string, exc: string) => string; binds: boolean; imp?: TextEdit } {
+  const names = moduleNames(ctx);
+  for (const [name, callee] of names.assigns) {
+    if (/^logging\.getLogger$|^getLogger$/.test(callee)) return { call: (msg) => `${name}.exception(${JSON.stringify(msg)})`, binds: false };
+  }
+  let best: string | undefined;
+  let count = 0;
+  for (const [name, c] of [...names.logCalls].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (c > count) {
+      best = name;
+      count = c;
+    }
+  }
+  if (best) {
+    const fn = best;
+    return { call: (msg, exc) => `${fn}(f${JSON.stringify(`${msg}: {${exc}!r}`)})`, binds: true };
+  }
+  return {
+    call: (msg) => `logging.getLogger(__name__).exception(${JSON.stringify(msg)})`,
+    binds: false,
+    imp: addImport(ctx.text, ctx.root, 'logging'),
+  };
+}
+
+/** Appends `{exc!r}` to the message of an existing constant log call, or `repr(exc)` as a new argument of print. */
+function appendToLogCall(ctx: RuleContext, call: Node, exc: string): TextEdit | undefined {
+  const first = positionalArgs(call)[0];
+  if (first?.type === 'string' && first.namedChildren.every((c) => c?.type !== 'interpolation')) {
+    const t = ctx.textOf(first);
+    const m = /^([rRuUfF]*)('''|"""|'|")([\s\S]*)\2$/.exec(t);
+    if (m && !/[bB]/.test(m[1])) {
+      const isF = /[fF]/.test(m[1]);
+      const body = isF ? m[3] : m[3].replace(/\{/g, '{{').replace(/\}/g, '}}');
+      const sep = /[:.!]\s*$/.test(body) ? ' ' : ': ';
+      const prefix = m[1].replace(/[uU]/g, '').replace(/[fF]/g, '');
+      return { start: first.startIndex, end: first.endIndex, newText: `${prefix}f${m[2]}${body.replace(/\s*$/, '')}${sep}{${exc}!r}${m[2]}` };
+    }
+  }
+  if (first?.type === 'string' && first.namedChildren.some((c) => c?.type === 'interpolation')) {
+    const end = first.namedChildren.find((c) => c?.type === 'string_end');
+    if (end) return { start: end.startIndex, end: end.startIndex, newText: `: {${exc}!r}` };
+  }
+  if (calleeText(call) === 'print') {
+    const args = call.childForFieldName('arguments')!;
+    const pos = positionalArgs(call);
+    const last = pos[pos.length - 1];
+    if (last) return { start: last.endIndex, end: last.endIndex, newText: `, repr(${exc})` };
+    return { start: args.startIndex + 1, end: args.startIndex + 1, newText: `repr(${exc})` };
+  }
+  return undefined;
+}
+
+/** The assisted fix: bind the exception and log it (or append it to the handler's existing log call). */
+function loggingFix(ctx: RuleContext, clause: Node, type: Node | null, alias: Node | null, block: Node, stmts: Node[]): Fix {
+  const text = ctx.text;
+  const fn = enclosingFunction(clause);
+  const where = fn ? qualifiedName(fn) : 'module code';
+  const msg = `unexpected error in ${where}`;
+  const exc = alias?.text ?? 'exc';
+  const colon = clause.children.find((c) => c?.type === ':')!;
+  const header = (binds: boolean): TextEdit | undefined => {
+    if (!type) return { start: clause.child(0)!.endIndex, end: clause.child(0)!.endIndex, newText: binds ? ` Exception as ${exc}` : ' Exception' };
+    if (!alias && binds) return { start: type.endIndex, end: type.endIndex, newText: ` as ${exc}` };
+    return undefined;
+  };
+  const existing = stmts.map((s) => s.namedChild(0)).find((c): c is Node => !!c && c.type === 'call' && droppingStatement(c.parent!) === 'log');
+  const appended = existing && appendToLogCall(ctx, existing, exc);
+  if (existing && appended) {
+    return {
+      title: `Log the exception in the existing ${calleeText(existing)} call`,
+      applicability: 'assisted',
+      edits: mergeInsertions([header(true), appended]),
+    };
+  }
+  const logger = loggerFor(ctx);
+  const edits: (TextEdit | undefined)[] = [logger.imp, header(logger.binds)];
+  const line = logger.call(msg, exc);
+  const singleLine = block.startPosition.row === colon.startPosition.row;
+  if (singleLine) {
+    // `except: pass` on one line: lay the handler out on its own lines.
+    const indent = indentAt(text, clause.startIndex) + indentUnitAt(text, clause.parent ?? clause);
+    const nl = eol(text);
+    const kept = stmts.filter((s) => droppingStatement(s) !== 'pass').map((s) => ctx.textOf(s));
+    edits.push({ start: colon.endIndex, end: block.endIndex, newText: [line, ...kept].map((l) => `${nl}${indent}${l}`).join('') });
+  } else {
+    const pass = stmts.find((s) => droppingStatement(s) === 'pass');
+    if (pass) edits.push({ start: pass.startIndex, end: pass.endIndex, newText: line });
+    else edits.push(insertBefore(text, stmts[0], line));
+  }
+  const title = logger.binds ? `Log the exception with ${line.slice(0, line.indexOf('('))}` : 'Log the exception with its traceback';
+  return { title, applicability: 'assisted', edits: mergeInsertions(edits) };
+}
 
 export default defineRule({
   code: 'PY301',
@@ -7,9 +224,91 @@ export default defineRule({
   language: 'python',
   category: 'error-handling',
   severity: 'warning',
-  fix: 'none',
-  summary: '',
-  kinds: [],
-  docs: { whatItDoes: '', whyBad: '', example: '', useInstead: '', fixSafety: '' },
-  check() {},
+  fix: 'always',
+  summary: 'A bare or broad except handler drops the error without logging or re-raising it, so failures vanish.',
+  kinds: ['except_clause'],
+  facts: [pyFunctions, pyThreads, pyModule],
+  docs: {
+    whatItDoes:
+      'Flags `except:`, `except Exception:` and `except BaseException:` handlers (also inside a tuple) whose body only ' +
+      'passes, continues, assigns, or makes a log or print call, and that neither re-raise, mention the bound exception, ' +
+      'nor record it (`logger.exception`, `traceback.print_exc`, `sys.exc_info`, `exc_info=True`). It leaves alone the ' +
+      'default-value idiom (the handler assigns a name the `try` body assigns), optional-import fallbacks, handlers that ' +
+      'set a flag read elsewhere, and best-effort cleanup (a `try` holding only `close()`-style calls). A bare `except:` ' +
+      'inside a thread target or a `while True:` loop is an error.',
+    whyBad:
+      'The handler turns every failure, including ones nobody anticipated (a closed log file, a full disk, a bug), into ' +
+      'silence: the program keeps running in a broken state and the logs show nothing to explain it. A bare `except:` also ' +
+      'catches `KeyboardInterrupt` and `SystemExit`, so a worker loop cannot be stopped and a thread dies or spins without a ' +
+      'trace of the cause.',
+    example: 'try:\n    logfile.write(line + "\\n")\nexcept:\n    pass',
+    useInstead: 'try:\n    logfile.write(line + "\\n")\nexcept OSError as exc:\n    sys.stderr.write(f"log write failed: {exc!r}\\n")',
+    fixSafety:
+      'Safe: a bare `except:` becomes `except Exception:`, which stops swallowing `KeyboardInterrupt` and `SystemExit` and ' +
+      'handles real errors as before. Assisted: log the error — the handler\'s constant log call gets the exception ' +
+      'appended (`{exc!r}`), or `pass` is replaced by a call to the module\'s logger (`logger.exception(…)`), the file\'s ' +
+      'own logging function (the most-called function whose name contains "log"), or ' +
+      '`logging.getLogger(__name__).exception(…)`, binding `as exc` where the message needs it.',
+    related: 'Ruff E722, BLE001, S110, S112; Pylint W0702 bare-except, W0718 broad-exception-caught; Bandit B110, B112; PY302 hot-retry-loop.',
+  },
+  check(clause, ctx) {
+    const { type, alias, block } = exceptParts(clause);
+    if (!block) return;
+    const types = caughtTypes(type);
+    const bare = !type;
+    if (!bare && !types.some((t) => BROAD.has(t))) return;
+    // `except* Exception` groups are handled like plain handlers.
+    const stmts = statementsOf(block);
+    if (!stmts.length || !stmts.every((s) => droppingStatement(s))) return;
+    if (recordsError(block, alias?.text)) return;
+    const tryStmt = clause.parent;
+    const tryBody = tryStmt?.childForFieldName('body') ?? null;
+    if (exemptTryBody(tryBody)) return;
+    const fn = enclosingFunction(clause);
+    if (fn?.childForFieldName('name')?.text === '__del__') return;
+    const handlerAssigns = assignedNames(block);
+    if (handlerAssigns.size) {
+      // Default-value idiom: the handler assigns what the try body assigns.
+      const bodyAssigns = tryBody ? assignedNames(tryBody) : new Set<string>();
+      if ([...handlerAssigns].some((n) => bodyAssigns.has(n))) return;
+      // An error flag read elsewhere records the failure.
+      // Module-level code looks only at its own run of statements (the engine caches findings per run).
+      let top: Node = clause;
+      while (top.parent && top.parent.type !== 'module') top = top.parent;
+      const scope = fn ? [fn] : moduleRun(top);
+      const cls = fn && classOfMethod(fn);
+      for (const n of handlerAssigns) {
+        const where = n.includes('.') && cls ? [cls] : scope;
+        if (readElsewhere(where, block, n)) return;
+        if (fn && /^[A-Za-z_]\w*$/.test(n) && fnDeclaresGlobal(fn, n)) return;
+      }
+    }
+    const thread = fn ? threadTargets(ctx).has(qualifiedName(fn)) : false;
+    const severe = bare && (thread || inForeverLoop(clause));
+    const what = bare ? 'bare except' : `except ${ctx.textOf(type!)}`;
+    let message = `${what} drops the error without logging or re-raising it: failures here vanish without a trace`;
+    if (bare) {
+      message += severe
+        ? `, and it also swallows SystemExit and KeyboardInterrupt, so this ${thread ? 'thread' : 'loop'} can neither be stopped nor tell why it failed`
+        : ' (it also swallows SystemExit and KeyboardInterrupt)';
+    }
+    const fixes: Fix[] = [];
+    if (bare) {
+      const kw = clause.child(0)!;
+      fixes.push({ title: 'Catch Exception instead of everything', applicability: 'safe', edits: [{ start: kw.endIndex, end: kw.endIndex, newText: ' Exception' }] });
+    }
+    fixes.push(loggingFix(ctx, clause, type, alias, block, stmts));
+    ctx.report({ node: clause, message, severity: severe ? 'error' : 'warning', fixes });
+  },
 });
+
+function fnDeclaresGlobal(fn: Node, name: string): boolean {
+  let found = false;
+  const body = fn.childForFieldName('body');
+  if (!body) return false;
+  forEachDescendant(body, (n) => {
+    if (found) return false;
+    if ((n.type === 'global_statement' || n.type === 'nonlocal_statement') && n.namedChildren.some((c) => c?.text === name)) found = true;
+  });
+  return found;
+}
