@@ -3,6 +3,7 @@
  * then checks the files it is handed one at a time, so a large file does not hold up the others. The worker script
  * is the front end's own entry file: it must call runCheckWorker() when started with isCheckWorkerData() data.
  */
+import { statSync } from 'node:fs';
 import { parentPort, Worker } from 'node:worker_threads';
 import { checkFile, type CheckFileOptions } from './checkFile';
 import type { SourceFile } from './discover';
@@ -54,6 +55,18 @@ export function runCheckWorker(data: CheckWorkerData): void {
   });
 }
 
+/** The indices of `files` ordered by file size, largest first (files that cannot be read count as empty). */
+function largestFirst(files: readonly SourceFile[]): number[] {
+  const sizes = files.map((f) => {
+    try {
+      return statSync(f.path).size;
+    } catch {
+      return 0;
+    }
+  });
+  return files.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+}
+
 /** A report for a file whose worker died while checking it. */
 function crashedReport(file: SourceFile, cwd: string, error: unknown): FileReport {
   const rel = displayPath(cwd, file.path);
@@ -91,6 +104,8 @@ export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesO
   };
   const reports: FileReport[] = new Array(files.length);
   const workers = new Set<Worker>();
+  // Largest files first, so that no large file is left for one worker at the end while the others sit idle.
+  const order = largestFirst(files);
   let next = 0;
 
   /** Runs one worker until the queue is empty, replacing it if it dies on a file. */
@@ -118,7 +133,7 @@ export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesO
       };
       const feed = (): void => {
         if (next >= files.length) return finish();
-        current = next++;
+        current = order[next++];
         worker.postMessage({ id: current, file: files[current] } satisfies ToWorker);
       };
       worker.on('message', (msg: FromWorker) => {
