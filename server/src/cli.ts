@@ -29,9 +29,9 @@ threads that never stop, unclosed files, uncancelled contexts, swallowed errors.
 Paths (default: .) are files or folders. Folders are searched recursively for *.go and *.py
 files and for files without an extension whose first line is a Python shebang. The search
 skips .git, .hg, .svn, node_modules, vendor, __pycache__, testdata, Python virtual
-environments, symbolic links to folders, and whatever .gitignore files ignore (nested ones
-too, and those of the enclosing git repository). Files named on the command line are checked even when
-they would be ignored.
+environments, symbolic links to folders, and whatever .gitignore files ignore (nested
+ones too, and those of the enclosing git repository). Files named on the command line
+are checked even when they would be ignored.
 
 Options:
   --select RULES   Run only these rules: comma-separated codes or names, e.g.
@@ -39,7 +39,7 @@ Options:
   --ignore RULES   Do not run these rules (same syntax)
   --format FORMAT  text (default), json or sarif
   --fix            Apply the safe fixes in place, then report the problems that remain.
-                   A file is never rewritten if the fixed code would not parse.
+                   A file is never rewritten with code that parses worse than before.
   -j, --jobs N     Check files on N worker threads (default: ${cores}, the number of cores)
   -h, --help       Show this help
   -V, --version    Show the version
@@ -112,7 +112,7 @@ function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
     const err = e as Error & { code?: string };
     const m = /^Unknown option '([^']*)'/.exec(err.message);
     if (m) throw new UsageError(`unknown option '${m[1]}'`);
-    throw new UsageError(err.message.split('\n')[0].replace(/\. To specify.*$/, ''));
+    throw new UsageError(err.message.split('\n')[0].replace(/\. To specify.*$/, '').replace(/^Option '/, "option '"));
   }
   const v = parsed.values;
   if (v.help) return 'help';
