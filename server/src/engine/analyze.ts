@@ -8,10 +8,12 @@
  * a cached finding holds is stored relative to the segment that contains it and moved with that segment.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { LanguageId } from '../languages';
+import { Query } from 'web-tree-sitter';
+import { getLanguage, type LanguageId } from '../languages';
 import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
 import { eol, indentUnit } from './fix';
 import { applySuppressions } from './suppress';
+import { resetWalks } from './walk';
 
 /** A rule that threw on a file: logged by the front end, and the rest of the file's findings still arrive. */
 export interface RuleFailure {
@@ -44,7 +46,8 @@ interface Segment {
   nodes: Node[];
   /** Fact values by provider, as [index into nodes, value] pairs. */
   facts: Map<string, [number, unknown][]>;
-  factsJson: string;
+  /** The JSON of each provider's values, the part of the cache key that other segments' findings depend on. */
+  factsJson: Map<string, string>;
 }
 
 /** Python top-level nodes that form a segment of their own; other module-level statements are grouped in runs. */
@@ -62,7 +65,8 @@ interface StoredFinding {
 
 interface SegmentCache {
   key: string;
-  findings: StoredFinding[];
+  /** Stored findings by rule code. */
+  byRule: Map<string, StoredFinding[]>;
 }
 
 const EMPTY_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -74,16 +78,35 @@ export function isTestPath(p: string, language: LanguageId): boolean {
   return /^test_.*\.py$/.test(base) || /_test\.py$/.test(base) || base === 'conftest.py';
 }
 
+const queries = new Map<string, Query>();
+
+/** One compiled query capturing every node of the given kinds (compiled once per kind set). */
+export function kindsQuery(language: LanguageId, kinds: readonly string[]): Query {
+  const sorted = [...new Set(kinds)].sort();
+  const key = `${language}:${sorted.join(',')}`;
+  let q = queries.get(key);
+  if (!q) {
+    q = new Query(getLanguage(language), sorted.length ? `[${sorted.map((k) => `(${k})`).join(' ')}] @node` : '');
+    queries.set(key, q);
+  }
+  return q;
+}
+
 /**
  * Analyses successive versions of one file, reusing the findings of unchanged declarations. One instance per open
  * document; a one-shot analysis is `new Analyzer(...).analyze(...)`.
+ *
+ * A rule's cached findings for an unchanged segment are reused while the facts that rule reads are unchanged; a
+ * change of another rule's facts does not make it run again.
  */
 export class Analyzer {
   private readonly dispatch = new Map<string, Rule[]>();
   private readonly providers: FactProvider<unknown>[] = [];
+  private readonly active: Rule[] = [];
+  private readonly query: Query | undefined;
   private prevSegments: Segment[] = [];
   private prevCaches: SegmentCache[] = [];
-  private prevFileKey: string | undefined;
+  private prevRuleKeys = new Map<string, string>();
 
   constructor(
     readonly language: LanguageId,
@@ -92,6 +115,7 @@ export class Analyzer {
     const seen = new Set<string>();
     for (const rule of rules) {
       if (rule.language !== language) continue;
+      this.active.push(rule);
       for (const k of rule.kinds) {
         let list = this.dispatch.get(k);
         if (!list) this.dispatch.set(k, (list = []));
@@ -104,26 +128,41 @@ export class Analyzer {
         }
       }
     }
+    this.query = this.dispatch.size ? kindsQuery(language, [...this.dispatch.keys()]) : undefined;
   }
 
   /** Analyses `text`, whose current syntax tree is `tree` (owned by the caller). */
   analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
+    resetWalks();
+    try {
+      return this.run(text, tree, opts);
+    } finally {
+      resetWalks();
+    }
+  }
+
+  private run(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
     const root = tree.rootNode;
     const segments = this.segment(root, text);
     // Fix helpers follow file-wide style (line endings, indent unit), so a change of style invalidates every segment.
     const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
-    const fileKey = style + '\u0000' + segments.map((s) => s.factsJson).join('\u0000');
+    const providerKeys = new Map<string, string>();
+    for (const p of this.providers) {
+      providerKeys.set(p.id, segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000'));
+    }
+    const ruleKeys = new Map<string, string>();
+    for (const rule of this.active) {
+      ruleKeys.set(rule.code, style + '\u0001' + (rule.facts ?? []).map((p) => providerKeys.get(p.id)).join('\u0001'));
+    }
     const failures: RuleFailure[] = [];
 
     // Match unchanged segments to the previous version's, in order, by text.
     const byKey = new Map<string, number[]>();
-    if (fileKey === this.prevFileKey) {
-      this.prevSegments.forEach((s, i) => {
-        const l = byKey.get(s.key);
-        if (l) l.push(i);
-        else byKey.set(s.key, [i]);
-      });
-    }
+    this.prevSegments.forEach((s, i) => {
+      const l = byKey.get(s.key);
+      if (l) l.push(i);
+      else byKey.set(s.key, [i]);
+    });
     const oldToNew = new Map<number, number>();
     const newToOld: (number | undefined)[] = segments.map((s, i) => {
       const l = byKey.get(s.key);
@@ -131,6 +170,7 @@ export class Analyzer {
       if (old !== undefined) oldToNew.set(old, i);
       return old;
     });
+    const stale = this.active.filter((r) => this.prevRuleKeys.get(r.code) !== ruleKeys.get(r.code));
 
     const caches: SegmentCache[] = [];
     const findings: Finding[] = [];
@@ -140,22 +180,39 @@ export class Analyzer {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       const old = newToOld[i];
-      let reused: Finding[] | undefined;
-      if (old !== undefined) reused = relocate(this.prevCaches[old], oldToNew, segments);
-      if (reused) {
-        findings.push(...reused);
-        caches.push({ key: seg.key, findings: store(reused, segments) });
-        continue;
+      const byRule = new Map<string, StoredFinding[]>();
+      let rerun: Rule[];
+      if (old === undefined) {
+        rerun = this.active;
+      } else {
+        rerun = [...stale];
+        const prev = this.prevCaches[old].byRule;
+        for (const rule of this.active) {
+          if (rerun.includes(rule)) continue;
+          const reused = relocate(prev.get(rule.code) ?? [], oldToNew, segments);
+          if (!reused) {
+            rerun.push(rule);
+            continue;
+          }
+          findings.push(...reused);
+          if (reused.length) byRule.set(rule.code, store(reused, segments));
+        }
       }
-      analyzed++;
-      const found: Finding[] = [];
-      for (const node of seg.nodes) found.push(...this.visit(node, ctxBase, failures, opts.path));
-      findings.push(...found);
-      caches.push({ key: seg.key, findings: store(found, segments) });
+      if (rerun.length) {
+        analyzed++;
+        const found = this.visit(seg, rerun, ctxBase, failures, opts.path);
+        findings.push(...found);
+        for (const f of found) {
+          let l = byRule.get(f.code);
+          if (!l) byRule.set(f.code, (l = []));
+          l.push(...store([f], segments));
+        }
+      }
+      caches.push({ key: seg.key, byRule });
     }
     this.prevSegments = segments;
     this.prevCaches = caches;
-    this.prevFileKey = fileKey;
+    this.prevRuleKeys = ruleKeys;
     const kept = applySuppressions(findings, text, root, this.language);
     kept.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
     return { findings: kept, failures, segments: segments.length, segmentsAnalyzed: analyzed };
@@ -203,7 +260,9 @@ export class Analyzer {
           l.push([k, v]);
         });
       }
-      out.push({ key, start, end, nodes, facts, factsJson: facts.size ? JSON.stringify([...facts]) : '' });
+      const factsJson = new Map<string, string>();
+      for (const [id, v] of facts) factsJson.set(id, JSON.stringify(v));
+      out.push({ key, start, end, nodes, facts, factsJson });
     });
     return out;
   }
@@ -245,45 +304,48 @@ export class Analyzer {
     };
   }
 
-  /** Walks one segment iteratively (no recursion, so deep nesting cannot overflow the stack). */
+  /** Hands each node of the segment whose kind a rule wants to that rule (one query, no recursion). */
   private visit(
-    segNode: Node,
+    seg: Segment,
+    rules: readonly Rule[],
     base: Omit<RuleContext, 'report' | 'options'>,
     failures: RuleFailure[],
     path: string,
   ): Finding[] {
     const found: Finding[] = [];
+    if (!this.query) return found;
     const failed = new Set<string>();
-    const cursor = segNode.walk();
-    try {
-      for (;;) {
-        const rules = this.dispatch.get(cursor.nodeType);
-        if (rules) {
-          const node = cursor.currentNode;
-          for (const rule of rules) {
-            if (failed.has(rule.code)) continue;
-            const ctx: RuleContext = Object.assign(Object.create(base), {
-              options: EMPTY_OPTIONS,
-              report: (r: Report) => found.push(toFinding(rule, r)),
-            });
-            try {
-              rule.check(node, ctx);
-            } catch (e) {
-              failed.add(rule.code);
-              failures.push({ code: rule.code, path, error: (e as Error)?.stack ?? String(e) });
-            }
+    const wanted = rules === this.active ? undefined : new Set(rules);
+    const contexts = new Map<Rule, RuleContext>();
+    const contextOf = (rule: Rule): RuleContext => {
+      let ctx = contexts.get(rule);
+      if (!ctx) {
+        ctx = Object.assign(Object.create(base), {
+          options: EMPTY_OPTIONS,
+          report: (r: Report) => found.push(toFinding(rule, r)),
+        }) as RuleContext;
+        contexts.set(rule, ctx);
+      }
+      return ctx;
+    };
+    for (const top of seg.nodes) {
+      const captures = this.query.captures(top);
+      for (const { node } of captures) {
+        if (node.startIndex < top.startIndex || node.endIndex > top.endIndex) continue;
+        const list = this.dispatch.get(node.type);
+        if (!list) continue;
+        for (const rule of list) {
+          if (failed.has(rule.code) || (wanted && !wanted.has(rule))) continue;
+          try {
+            rule.check(node, contextOf(rule));
+          } catch (e) {
+            failed.add(rule.code);
+            failures.push({ code: rule.code, path, error: (e as Error)?.stack ?? String(e) });
           }
         }
-        if (cursor.gotoFirstChild()) continue;
-        while (!cursor.gotoNextSibling()) {
-          if (!cursor.gotoParent()) return found;
-          if (cursor.currentDepth === 0) return found;
-        }
-        if (cursor.currentDepth === 0) return found;
       }
-    } finally {
-      cursor.delete();
     }
+    return found;
   }
 }
 
@@ -327,7 +389,7 @@ function store(findings: Finding[], segments: Segment[]): StoredFinding[] {
 }
 
 /** Moves a cached segment's findings to the new offsets, or returns undefined if any offset cannot be moved. */
-function relocate(cache: SegmentCache, oldToNew: Map<number, number>, segments: Segment[]): Finding[] | undefined {
+function relocate(stored: StoredFinding[], oldToNew: Map<number, number>, segments: Segment[]): Finding[] | undefined {
   const abs = (r: RelOffset): number | undefined => {
     const i = oldToNew.get(r[0]);
     return i === undefined ? undefined : segments[i].start + r[1];
@@ -340,7 +402,7 @@ function relocate(cache: SegmentCache, oldToNew: Map<number, number>, segments: 
     return true;
   };
   const out: Finding[] = [];
-  for (const s of cache.findings) {
+  for (const s of stored) {
     const start = abs(s.start);
     const end = abs(s.end);
     if (start === undefined || end === undefined || !spans(s.start, s.end)) return undefined;
