@@ -3,6 +3,8 @@
  * Each is checked next to a file with a known finding, which must still be reported.
  */
 import assert from 'node:assert/strict';
+import { existsSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { cleanProjects, GO_SIGNAL, project, run, runJson } from './cli';
 
 /** Go source nested `depth` blocks deep inside one function, plus a call nested as deep. */
@@ -47,6 +49,23 @@ describe('steady check inputs that must not crash', function () {
     assert.equal(named.status, 0);
     assert.equal(named.stderr.trimEnd().split('\n').length, 2);
     assert.equal(run(['check', '--select', 'GO404', 'blob.go'], project({ 'blob.go': Buffer.from([0]) })).status, 0);
+  });
+
+  it('notes an unreadable file, and exits with status 2 only when it was named', function () {
+    // Reading /proc/self/mem from its start fails with EIO, even for root, for whoever reads it.
+    if (!existsSync('/proc/self/mem')) this.skip();
+    const dir = project({ 'main.go': GO_SIGNAL });
+    symlinkSync('/proc/self/mem', path.join(dir, 'mem.go'));
+    const walked = run(['check', '--select', 'GO404'], dir);
+    assert.equal(walked.status, 1);
+    assert.equal(walked.stderr, 'steady: cannot read mem.go: input/output error\n');
+    const named = run(['check', '--select', 'GO404', 'mem.go', 'main.go'], dir);
+    assert.equal(named.status, 2);
+    assert.equal(named.stderr, 'steady: cannot read mem.go: input/output error\n');
+    assert.match(named.stdout, /^main\.go:10:2: GO404/);
+    const shebangCheck = run(['check', '/proc/self/mem'], dir);
+    assert.equal(shebangCheck.status, 2);
+    assert.equal(shebangCheck.stderr, 'steady: /proc/self/mem: input/output error\n');
   });
 
   it('checks a 5 MB file', () => {
