@@ -7,7 +7,7 @@
  * an offline machine cannot reach. The finished install is marked with a stamp file and reused by later runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,7 +181,6 @@ export function installExtension(runDir, vsix) {
 export async function startCodeServer(runDir, { log = path.join(runDir, 'code-server.log'), timeoutMs = 60_000 } = {}) {
   writeFileSync(path.join(runDir, 'config.yaml'), 'auth: none\ncert: false\n');
   const port = await freePort();
-  const { openSync } = await import('node:fs');
   const out = openSync(log, 'a');
   const child = spawn(process.execPath, [CODE_SERVER_ENTRY, ...commonArgs(runDir), '--bind-addr', `127.0.0.1:${port}`], {
     env: codeServerEnv(runDir),
