@@ -677,7 +677,8 @@ export function addAlignedStructField(text: string, fields: Node, name: string, 
 /**
  * What a callable does that other rules pair with it, receiver-relative (`$.quit` for `s.quit` in a method with
  * receiver `s`): the callees it calls, the channels it closes, the fields it writes (assignments and atomic
- * stores), the channels it ranges over and the selectors its `for` conditions read. func_literal bodies included.
+ * stores), the channels it ranges over and the selectors its `for` conditions (and the `if` conditions that leave a
+ * loop) read. func_literal bodies included.
  */
 export interface GoEffects {
   name: string;
@@ -729,10 +730,20 @@ export const goEffects: FactProvider<GoEffects> = {
           } else if (n.type === 'range_clause') {
             const r = n.childForFieldName('right');
             if (r) ranges.add(rel(r.text));
-          } else if (n.type === 'for_statement') {
-            const cond = n.namedChildren.find((c) => c && c.type !== 'block' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment');
-            const clause = n.namedChildren.find((c) => c?.type === 'for_clause')?.childForFieldName('condition');
-            for (const c of [cond, clause]) {
+          } else if (n.type === 'for_statement' || n.type === 'if_statement') {
+            let conds: (Node | null | undefined)[];
+            if (n.type === 'for_statement') {
+              const cond = n.namedChildren.find((c) => c && c.type !== 'block' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment');
+              conds = [cond, n.namedChildren.find((c) => c?.type === 'for_clause')?.childForFieldName('condition')];
+            } else {
+              // `if s.closed { return }` inside a loop is a loop exit on a field as well.
+              let inLoop = false;
+              for (let p = n.parent; p && !GO_FUNCS.has(p.type); p = p.parent) if (p.type === 'for_statement') inLoop = true;
+              const cons = n.childForFieldName('consequence');
+              const leaves = !!cons && (cons.descendantsOfType('return_statement').length > 0 || cons.descendantsOfType('break_statement').length > 0);
+              conds = inLoop && leaves ? [n.childForFieldName('condition')] : [];
+            }
+            for (const c of conds) {
               if (!c) continue;
               if (c.type === 'selector_expression') loopReads.add(rel(c.text));
               forEachDescendant(c, (d) => {
