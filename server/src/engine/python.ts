@@ -8,6 +8,7 @@
  * another segment comes from the fact providers below.
  */
 import type { Node } from 'web-tree-sitter';
+import { kindsQuery } from './analyze';
 import { eol, indentAt, lineEnd, lineStart, startsLine } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 
@@ -29,16 +30,16 @@ export function forEachDescendant(
   enterScopes = false,
   only?: ReadonlySet<string>,
 ): void {
+  if (only) {
+    forEachOfTypes(node, visit, enterScopes, only);
+    return;
+  }
   const cursor = node.walk();
   try {
     if (!cursor.gotoFirstChild()) return;
     for (;;) {
       let descend = false;
-      if (cursor.nodeIsNamed) {
-        const type = cursor.nodeType;
-        // Only materialise the nodes the visitor wants: creating a Node is the costly part of a walk.
-        descend = (only && !only.has(type) ? true : visit(cursor.currentNode) !== false) && (enterScopes || !PY_SCOPES.has(type));
-      }
+      if (cursor.nodeIsNamed) descend = visit(cursor.currentNode) !== false && (enterScopes || !PY_SCOPES.has(cursor.nodeType));
       if (descend && cursor.gotoFirstChild()) continue;
       while (!cursor.gotoNextSibling()) {
         if (!cursor.gotoParent() || cursor.currentDepth === 0) return;
@@ -46,6 +47,23 @@ export function forEachDescendant(
     }
   } finally {
     cursor.delete();
+  }
+}
+
+/**
+ * forEachDescendant restricted to some node types: one compiled query finds them in the wasm side, in document
+ * order, so the nodes of other types never cross into JavaScript.
+ */
+function forEachOfTypes(node: Node, visit: (n: Node) => void | false, enterScopes: boolean, only: ReadonlySet<string>): void {
+  const types = enterScopes ? [...only] : [...only, ...PY_SCOPES];
+  const captures = kindsQuery('python', types).captures(node);
+  // Nodes starting before skipEnd lie inside a subtree the visitor skipped (captures come in pre-order).
+  let skipEnd = -1;
+  for (const { node: n } of captures) {
+    if (n.id === node.id || n.startIndex < node.startIndex || n.endIndex > node.endIndex) continue;
+    if (n.startIndex < skipEnd || (n.startIndex === skipEnd && n.endIndex === skipEnd)) continue;
+    const wanted = only.has(n.type);
+    if ((wanted && visit(n) === false) || (!enterScopes && PY_SCOPES.has(n.type))) skipEnd = n.endIndex;
   }
 }
 
@@ -584,15 +602,6 @@ export function bindingsVia(ctx: RuleContext): BindingsOf {
   return (fn) => ctx.memo(fn, 'py.bindings', () => bindingsOf(fn));
 }
 
-/** A bindings lookup cached in a local map (for fact collection, which has no rule context). */
-export function localBindings(): BindingsOf {
-  const cache = new Map<number, PyBindings>();
-  return (fn) => {
-    let b = cache.get(fn.id);
-    if (!b) cache.set(fn.id, (b = bindingsOf(fn)));
-    return b;
-  };
-}
 
 /** Whether a name read in `fn` is bound by `fn` itself (a parameter or a local), not a global or closure variable. */
 export function isLocalName(fn: Node, name: string, bind: BindingsOf): boolean {
@@ -805,6 +814,9 @@ export function threadCall(call: Node): PyThreadCall | undefined {
   return undefined;
 }
 
+/** Callees threadCall recognises. */
+const THREAD_CALLEE = /^((threading\.)?(Thread|Timer)|(_?thread\.)?start_new_thread|((multiprocessing|mp)\.)?Process)$/;
+
 /** Whether a call is `threading.Thread(...)` / `Thread(...)`. */
 export function isThreadConstructor(call: Node): boolean {
   return /^(threading\.)?Thread$/.test(calleeText(call));
@@ -813,7 +825,7 @@ export function isThreadConstructor(call: Node): boolean {
 /**
  * Resolves a thread target expression to the qualified name of a function that may be defined in this file: a
  * nested function of an enclosing function, a method through `self.m`, or a top-level function or `Class.method`.
- * The name is only a candidate: look it up in the `pyFunctions` facts.
+ * The name is only a candidate: look it up in the functions of the `pyFacts` facts.
  */
 export function resolveTarget(target: Node): string | undefined {
   if (target.type === 'lambda') {
@@ -959,10 +971,6 @@ interface Summary {
   mutations: PyMutation[];
 }
 
-const SUMMARY_TYPES: ReadonlySet<string> = new Set([
-  ...BINDING_TYPES, 'lambda', 'call', 'while_statement', 'delete_statement', 'augmented_assignment', 'assignment',
-]);
-
 function newSummary(fn: Node | null): Summary {
   const info: PyFuncInfo = { qname: fn ? qualifiedName(fn) : MODULE, params: fn ? parameterNames(fn) : [], forever: false, testsEvent: false };
   const cls = fn && classOfMethod(fn);
@@ -970,76 +978,6 @@ function newSummary(fn: Node | null): Summary {
   if (fn && cls && !isStaticMethod(fn)) info.method = true;
   return { node: fn, info, bindings: { params: info.params, locals: new Set(), globals: new Set(), nonlocals: new Set() }, threadLocals: new Set(), loops: [], mutations: [] };
 }
-
-/**
- * Summarises every function of a segment (and its module-level code as `<module>`) in one walk: bindings, event
- * tests, forever loops and the mutations of objects other code can see.
- */
-export function summarizeSegment(seg: Node): PyFuncInfo[] {
-  const summaries: Summary[] = [];
-  const byFn = new Map<number, PyBindings>();
-  const isDef = seg.type === 'function_definition' || seg.type === 'class_definition' || seg.type === 'decorated_definition';
-  // The scope stack: [end offset, summary or null for class bodies and lambdas, whose code is not summarised].
-  const stack: [number, Summary | null][] = [[seg.endIndex, isDef ? null : newSummary(null)]];
-  if (!isDef) summaries.push(stack[0][1]!);
-  const onNode = (n: Node): void => {
-    while (stack.length > 1 && n.startIndex >= stack[stack.length - 1][0]) stack.pop();
-    const cur = stack[stack.length - 1][1];
-    if (BINDING_TYPES.has(n.type) && cur) addBinding(n, cur.bindings);
-    switch (n.type) {
-      case 'function_definition': {
-        const sum = newSummary(n);
-        summaries.push(sum);
-        byFn.set(n.id, sum.bindings);
-        stack.push([n.endIndex, sum]);
-        return;
-      }
-      case 'class_definition':
-      case 'lambda':
-        stack.push([n.endIndex, null]);
-        return;
-    }
-    if (!cur) return;
-    if (n.type === 'call') {
-      if (testsEventCall(n)) cur.info.testsEvent = true;
-      const tc = threadCall(n);
-      if (tc?.args) for (const a of tc.args.namedChildren) if (a?.type === 'identifier') cur.threadLocals.add(a.text);
-    }
-    if (n.type === 'while_statement' && cur.node && isForeverCondition(n.childForFieldName('condition'))) cur.loops.push(n);
-    cur.mutations.push(...mutationsOf(n));
-  };
-  if (seg.type === 'function_definition') onNode(seg);
-  forEachDescendant(seg, onNode, true, SUMMARY_TYPES);
-  for (const s of summaries) finishBindings(s.bindings);
-  const bind: BindingsOf = (fn) => byFn.get(fn.id) ?? bindingsOf(fn);
-  const out: PyFuncInfo[] = [];
-  for (const s of summaries) {
-    const info = s.info;
-    info.forever = s.loops.some((l) => loopRunsForever(l, s.node, bind));
-    const own = `${info.qname}:`;
-    const keep = (key: string) =>
-      s.node ? !key.startsWith(own) || s.threadLocals.has(key.slice(own.length)) || info.params.includes(key.slice(own.length)) : key.startsWith('module:');
-    const seen = new Map<string, boolean>();
-    for (const m of s.mutations) {
-      const key = objectKey(m.object, bind);
-      if (!key || !keep(key)) continue;
-      seen.set(key, (seen.get(key) ?? true) && isLockGuarded(m.node));
-    }
-    if (seen.size) info.mutations = [...seen].sort((a, b) => a[0].localeCompare(b[0]));
-    if (s.node || info.mutations) out.push(info);
-  }
-  return out;
-}
-
-/** Every function and method of a segment, with its summary; module-level code that mutates globals as `<module>`. */
-export const pyFunctions: FactProvider<PyFuncInfo[]> = {
-  id: 'py.functions',
-  language: 'python',
-  collect(seg) {
-    const out = summarizeSegment(seg);
-    return out.length ? out : undefined;
-  },
-};
 
 /** One thread, timer or process construction of the file (§0.3). */
 export interface PyThreadInfo {
@@ -1060,15 +998,6 @@ export interface PyThreadInfo {
   multi?: boolean;
   /** The qualified name of the code constructing it. */
   scope: string;
-}
-
-/** Thread constructions, thread-style `.join()` receivers and `.daemon = True` receivers of a segment. */
-export interface PyThreadFacts {
-  threads?: PyThreadInfo[];
-  /** Keys of the receivers of `.join()`, `.join(timeout=…)` or `.join(<number>)`, and of lists iterated to join (`[]…`). */
-  joins?: string[];
-  /** Keys of the receivers of `X.daemon = True` or `X.setDaemon(True)`, and of lists iterated to set it (`[]…`). */
-  daemons?: string[];
 }
 
 const TIMEOUTISH = /timeout|wait|delay|sec|interval/i;
@@ -1123,80 +1052,6 @@ function insideLoop(node: Node): boolean {
   return false;
 }
 
-const THREAD_FACT_TYPES: ReadonlySet<string> = new Set(['call', 'assignment', 'for_statement', 'for_in_clause']);
-
-/** The thread entry map of a segment: thread constructions with resolved targets and aliased arguments, joins, daemons. */
-export const pyThreads: FactProvider<PyThreadFacts> = {
-  id: 'py.threads',
-  language: 'python',
-  collect(seg) {
-    const bind = localBindings();
-    const facts: PyThreadFacts = {};
-    const threads: PyThreadInfo[] = [];
-    const joins = new Set<string>();
-    const daemons = new Set<string>();
-    const visit = (n: Node): void => {
-      if (n.type === 'call') {
-        const tc = threadCall(n);
-        if (tc) {
-          const args = tc.args && (tc.args.type === 'tuple' || tc.args.type === 'list') ? tc.args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') : [];
-          const daemonArg = keywordArg(n, 'daemon');
-          const info: PyThreadInfo = {
-            kind: tc.kind,
-            callee: calleeText(n),
-            target: tc.target ? resolveTarget(tc.target) : undefined,
-            args: args.map((a) => objectKey(a, bind) ?? null),
-            daemon: !!daemonArg && daemonArg.type !== 'false' && daemonArg.type !== 'none',
-            scope: scopeName(n),
-          };
-          const b = threadBinding(n);
-          if (b.node) info.bound = (b.list ? '[]' : '') + bindingKey(b.node, bind);
-          if (b.list || insideLoop(n)) info.multi = true;
-          if (b.node && !b.list) {
-            const v = exprKey(b.node);
-            const scope = enclosingFunction(n);
-            const lists = new Set<string>();
-            forEachDescendant(scope ? (scope.childForFieldName('body') ?? scope) : seg, (m) => {
-              if (m.type === 'call' && calleeName(m) === 'append' && positionalArgs(m).some((a) => exprKey(a) === v)) {
-                lists.add(`[]${bindingKey(receiverOf(m)!, bind)}`);
-              }
-            });
-            if (lists.size) info.appendedTo = [...lists].sort();
-          }
-          threads.push(info);
-        }
-        if (isThreadJoin(n)) joins.add(bindingKey(receiverOf(n)!, bind));
-        if (calleeName(n) === 'setDaemon' && positionalArgs(n)[0]?.type === 'true') daemons.add(bindingKey(receiverOf(n)!, bind));
-      } else if (n.type === 'assignment') {
-        const left = n.childForFieldName('left');
-        if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'daemon' && n.childForFieldName('right')?.type === 'true') {
-          daemons.add(bindingKey(left.childForFieldName('object')!, bind));
-        }
-      } else if (n.type === 'for_statement' || n.type === 'for_in_clause') {
-        // `for t in threads: t.join()` joins every element of `threads`.
-        const left = n.childForFieldName('left');
-        const right = n.childForFieldName('right');
-        const scope = n.type === 'for_statement' ? n.childForFieldName('body') : n.parent;
-        if (left?.type === 'identifier' && right && scope) {
-          forEachDescendant(scope, (m) => {
-            if (m.type === 'call' && exprKey(receiverOf(m) ?? m) === left.text) {
-              if (isThreadJoin(m)) joins.add(`[]${bindingKey(right, bind)}`);
-              if (calleeName(m) === 'setDaemon') daemons.add(`[]${bindingKey(right, bind)}`);
-            }
-            if (m.type === 'assignment' && exprKey(m.childForFieldName('left') ?? m) === `${left.text}.daemon`) daemons.add(`[]${bindingKey(right, bind)}`);
-          });
-        }
-      }
-    };
-    visit(seg);
-    forEachDescendant(seg, visit, true, THREAD_FACT_TYPES);
-    if (threads.length) facts.threads = threads;
-    if (joins.size) facts.joins = [...joins].sort();
-    if (daemons.size) facts.daemons = [...daemons].sort();
-    return threads.length || joins.size || daemons.size ? facts : undefined;
-  },
-};
-
 /** Module-level names of a segment: assignments (with the callee that produced them), imports, definitions. */
 export interface PyModuleInfo {
   /** Names assigned at module level, with the callee of the assigned call if any (`logger` ← `logging.getLogger`). */
@@ -1216,66 +1071,217 @@ function isStringNode(n: Node | undefined): boolean {
   return !!n && (n.type === 'string' || n.type === 'concatenated_string');
 }
 
-const MODULE_FACT_TYPES: ReadonlySet<string> = new Set(['assignment', 'import_statement', 'import_from_statement']);
-const CALL_TYPE: ReadonlySet<string> = new Set(['call']);
+/** Everything the Python rules need to know about one top-level segment from elsewhere in the file. */
+export interface PySegmentFacts {
+  /** Every function and method of the segment; its module-level code as `<module>` when it mutates globals. */
+  functions?: PyFuncInfo[];
+  /** Thread, timer and process constructions (§0.3). */
+  threads?: PyThreadInfo[];
+  /** Keys of the receivers of `.join()`, `.join(timeout=…)` or `.join(<number>)`, and of lists iterated to join (`[]…`). */
+  joins?: string[];
+  /** Keys of the receivers of `X.daemon = True` or `X.setDaemon(True)`, and of lists iterated to set it (`[]…`). */
+  daemons?: string[];
+  /** Module-level names. */
+  module?: PyModuleInfo;
+}
 
-/** Module-level assignments, imports, top-level definitions and log-call counts of a segment. */
-export const pyModule: FactProvider<PyModuleInfo> = {
-  id: 'py.module',
-  language: 'python',
-  collect(seg) {
-    const info: PyModuleInfo = {};
-    const assigns: [string, string][] = [];
-    const imports: [string, string, string][] = [];
-    let def: Node | null = seg;
-    if (def.type === 'decorated_definition') def = def.childForFieldName('definition');
-    if (def && (def.type === 'function_definition' || def.type === 'class_definition')) {
-      info.defines = [def.childForFieldName('name')?.text ?? ''];
-    } else {
-      const onStatement = (n: Node): void | false => {
-        if (n.type === 'function_definition' || n.type === 'class_definition') return false;
-        if (n.type === 'assignment') {
+/** The node types the segment walk looks at (the rest are only walked through). */
+const FACT_TYPES: ReadonlySet<string> = new Set([...BINDING_TYPES, 'lambda', 'call', 'while_statement', 'delete_statement', 'augmented_assignment', 'assignment']);
+
+/** For `for t in threads: t.join()` (or a comprehension), the iterated list whose loop variable `recv` names. */
+function loopListOf(call: Node, recv: string): Node | undefined {
+  for (let n = call.parent; n; n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'class_definition') return undefined;
+    const clauses = n.type === 'for_statement' ? [n] : /comprehension|generator_expression/.test(n.type) ? n.namedChildren.filter((c): c is Node => c?.type === 'for_in_clause') : [];
+    for (const c of clauses) {
+      const left = c.childForFieldName('left');
+      if (left?.type === 'identifier' && left.text === recv) return c.childForFieldName('right') ?? undefined;
+    }
+  }
+  return undefined;
+}
+
+function importsOf(n: Node, out: [string, string, string][]): void {
+  if (n.type === 'import_statement') {
+    for (const name of n.childrenForFieldName('name')) {
+      if (!name) continue;
+      if (name.type === 'aliased_import') out.push([name.childForFieldName('alias')?.text ?? '', exprKey(name.childForFieldName('name')!), '']);
+      else out.push([name.text.split('.')[0], exprKey(name), '']);
+    }
+  } else {
+    const mod = exprKey(n.childForFieldName('module_name') ?? n);
+    for (const name of n.childrenForFieldName('name')) {
+      if (!name) continue;
+      if (name.type === 'aliased_import') out.push([name.childForFieldName('alias')?.text ?? '', mod, exprKey(name.childForFieldName('name')!)]);
+      else out.push([name.text, mod, name.text]);
+    }
+  }
+}
+
+/**
+ * Collects the facts of one segment in a single walk: function summaries (bindings, event tests, forever loops,
+ * mutations of objects other code can see), the thread entry map, joins and daemon flags, and module-level names.
+ */
+export function collectSegment(seg: Node): PySegmentFacts {
+  const summaries: Summary[] = [];
+  const byFn = new Map<number, PyBindings>();
+  let def: Node | null = seg;
+  if (def.type === 'decorated_definition') def = def.childForFieldName('definition');
+  const isDef = !!def && (def.type === 'function_definition' || def.type === 'class_definition');
+  const moduleCode = isDef ? null : newSummary(null);
+  // The scope stack: [end offset, summary or null for class bodies and lambdas, whose code is not summarised].
+  const stack: [number, Summary | null][] = [[seg.endIndex, moduleCode]];
+  if (moduleCode) summaries.push(moduleCode);
+  const threadCalls: Node[] = [];
+  const joinCalls: Node[] = [];
+  const daemonNodes: Node[] = [];
+  const appendCalls: Node[] = [];
+  const assigns: [string, string][] = [];
+  const imports: [string, string, string][] = [];
+  const logCalls: Record<string, number> = {};
+  const onNode = (n: Node): void => {
+    while (stack.length > 1 && n.startIndex >= stack[stack.length - 1][0]) stack.pop();
+    const cur = stack[stack.length - 1][1];
+    const atModule = !!cur && cur === moduleCode;
+    if (BINDING_TYPES.has(n.type) && cur) addBinding(n, cur.bindings);
+    switch (n.type) {
+      case 'function_definition': {
+        const sum = newSummary(n);
+        summaries.push(sum);
+        byFn.set(n.id, sum.bindings);
+        stack.push([n.endIndex, sum]);
+        return;
+      }
+      case 'class_definition':
+      case 'lambda':
+        stack.push([n.endIndex, null]);
+        return;
+      case 'import_statement':
+      case 'import_from_statement':
+        if (atModule) importsOf(n, imports);
+        return;
+      case 'call': {
+        // The callee text is computed once: most calls are none of the kinds below.
+        const f = n.childForFieldName('function');
+        const callee = f ? exprKey(f) : '';
+        const name = callee.slice(callee.lastIndexOf('.') + 1);
+        const tc = THREAD_CALLEE.test(callee) ? threadCall(n) : undefined;
+        if (tc) threadCalls.push(n);
+        if (name === 'join' && isThreadJoin(n)) joinCalls.push(n);
+        if (name === 'setDaemon' && positionalArgs(n)[0]?.type === 'true') daemonNodes.push(n);
+        if (name === 'append') appendCalls.push(n);
+        if (f?.type === 'identifier' && LOG_NAME.test(callee) && !NOT_LOG.test(callee) && isStringNode(positionalArgs(n)[0])) {
+          logCalls[callee] = (logCalls[callee] ?? 0) + 1;
+        }
+        if (cur) {
+          if ((name === 'is_set' || name === 'isSet' || name === 'wait') && testsEventCall(n)) cur.info.testsEvent = true;
+          if (tc?.args) for (const a of tc.args.namedChildren) if (a?.type === 'identifier') cur.threadLocals.add(a.text);
+          if (name in MUTATING_METHODS || name.startsWith('insort')) cur.mutations.push(...mutationsOf(n));
+        }
+        return;
+      }
+      case 'assignment': {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'daemon' && right?.type === 'true') daemonNodes.push(n);
+        if (atModule) {
           const names = new Set<string>();
-          targetNames(n.childForFieldName('left'), names);
-          const right = n.childForFieldName('right');
+          targetNames(left, names);
           const callee = right?.type === 'call' ? calleeText(right) : '';
           for (const name of names) assigns.push([name, callee]);
         }
-        if (n.type === 'import_statement') {
-          for (const name of n.childrenForFieldName('name')) {
-            if (!name) continue;
-            if (name.type === 'aliased_import') imports.push([name.childForFieldName('alias')?.text ?? '', exprKey(name.childForFieldName('name')!), '']);
-            else imports.push([name.text.split('.')[0], exprKey(name), '']);
-          }
-        }
-        if (n.type === 'import_from_statement') {
-          const mod = exprKey(n.childForFieldName('module_name') ?? n);
-          for (const name of n.childrenForFieldName('name')) {
-            if (!name) continue;
-            if (name.type === 'aliased_import') imports.push([name.childForFieldName('alias')?.text ?? '', mod, exprKey(name.childForFieldName('name')!)]);
-            else imports.push([name.text, mod, name.text]);
-          }
-        }
-      };
-      if (onStatement(seg) !== false) forEachDescendant(seg, onStatement, false, MODULE_FACT_TYPES);
+        break;
+      }
+      case 'while_statement':
+        if (cur?.node && isForeverCondition(n.childForFieldName('condition'))) cur.loops.push(n);
+        return;
     }
-    const logCalls: Record<string, number> = {};
-    forEachDescendant(
-      seg,
-      (n) => {
-        if (n.type !== 'call') return;
-        const f = n.childForFieldName('function');
-        if (f?.type !== 'identifier' || !LOG_NAME.test(f.text) || NOT_LOG.test(f.text)) return;
-        if (!isStringNode(positionalArgs(n)[0])) return;
-        logCalls[f.text] = (logCalls[f.text] ?? 0) + 1;
-      },
-      true,
-      CALL_TYPE,
-    );
-    if (assigns.length) info.assigns = assigns;
-    if (imports.length) info.imports = imports;
-    if (Object.keys(logCalls).length) info.logCalls = logCalls;
-    return Object.keys(info).length ? info : undefined;
+    if (cur) cur.mutations.push(...mutationsOf(n));
+  };
+  if (FACT_TYPES.has(seg.type)) onNode(seg);
+  forEachDescendant(seg, onNode, true, FACT_TYPES);
+  for (const sum of summaries) finishBindings(sum.bindings);
+  const bind: BindingsOf = (fn) => byFn.get(fn.id) ?? bindingsOf(fn);
+  const facts: PySegmentFacts = {};
+
+  const functions: PyFuncInfo[] = [];
+  for (const sum of summaries) {
+    const info = sum.info;
+    info.forever = sum.loops.some((l) => loopRunsForever(l, sum.node, bind));
+    const own = `${info.qname}:`;
+    const keep = (key: string) =>
+      sum.node ? !key.startsWith(own) || sum.threadLocals.has(key.slice(own.length)) || info.params.includes(key.slice(own.length)) : key.startsWith('module:');
+    const seen = new Map<string, boolean>();
+    for (const m of sum.mutations) {
+      const key = objectKey(m.object, bind);
+      if (!key || !keep(key)) continue;
+      seen.set(key, (seen.get(key) ?? true) && isLockGuarded(m.node));
+    }
+    if (seen.size) info.mutations = [...seen].sort((a, b) => a[0].localeCompare(b[0]));
+    if (sum.node || info.mutations) functions.push(info);
+  }
+  if (functions.length) facts.functions = functions;
+
+  const threads: PyThreadInfo[] = [];
+  for (const n of threadCalls) {
+    const tc = threadCall(n)!;
+    const args = tc.args && (tc.args.type === 'tuple' || tc.args.type === 'list') ? tc.args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') : [];
+    const daemonArg = keywordArg(n, 'daemon');
+    const info: PyThreadInfo = {
+      kind: tc.kind,
+      callee: calleeText(n),
+      target: tc.target ? resolveTarget(tc.target) : undefined,
+      args: args.map((a) => objectKey(a, bind) ?? null),
+      daemon: !!daemonArg && daemonArg.type !== 'false' && daemonArg.type !== 'none',
+      scope: scopeName(n),
+    };
+    const b = threadBinding(n);
+    if (b.node) info.bound = (b.list ? '[]' : '') + bindingKey(b.node, bind);
+    if (b.list || insideLoop(n)) info.multi = true;
+    if (b.node && !b.list) {
+      // `threads.append(t)` in the same scope: joining the list joins the thread.
+      const v = exprKey(b.node);
+      const scope = enclosingFunction(n)?.id;
+      const lists = new Set<string>();
+      for (const a of appendCalls) {
+        if (enclosingFunction(a)?.id === scope && positionalArgs(a).some((x) => exprKey(x) === v)) lists.add(`[]${bindingKey(receiverOf(a)!, bind)}`);
+      }
+      if (lists.size) info.appendedTo = [...lists].sort();
+    }
+    threads.push(info);
+  }
+  if (threads.length) facts.threads = threads;
+
+  const joins = new Set<string>();
+  const daemons = new Set<string>();
+  const record = (set: Set<string>, recv: Node, at: Node) => {
+    set.add(bindingKey(recv, bind));
+    if (recv.type === 'identifier') {
+      const list = loopListOf(at, recv.text);
+      if (list) set.add(`[]${bindingKey(list, bind)}`);
+    }
+  };
+  for (const c of joinCalls) record(joins, receiverOf(c)!, c);
+  for (const d of daemonNodes) record(daemons, d.type === 'call' ? receiverOf(d)! : d.childForFieldName('left')!.childForFieldName('object')!, d);
+  if (joins.size) facts.joins = [...joins].sort();
+  if (daemons.size) facts.daemons = [...daemons].sort();
+
+  const module: PyModuleInfo = {};
+  if (isDef) module.defines = [def!.childForFieldName('name')?.text ?? ''];
+  if (assigns.length) module.assigns = assigns;
+  if (imports.length) module.imports = imports;
+  if (Object.keys(logCalls).length) module.logCalls = logCalls;
+  if (Object.keys(module).length) facts.module = module;
+  return facts;
+}
+
+/** The facts of every top-level segment (see PySegmentFacts): the one provider the Python rules share. */
+export const pyFacts: FactProvider<PySegmentFacts> = {
+  id: 'py.facts',
+  language: 'python',
+  collect(seg) {
+    const facts = collectSegment(seg);
+    return Object.keys(facts).length ? facts : undefined;
   },
 };
 
@@ -1286,14 +1292,22 @@ export const pyModule: FactProvider<PyModuleInfo> = {
 export function functionIndex(ctx: RuleContext): Map<string, { info: PyFuncInfo; segment: Node }> {
   return ctx.memo(ctx.root, 'py.functionIndex', () => {
     const out = new Map<string, { info: PyFuncInfo; segment: Node }>();
-    for (const f of ctx.facts(pyFunctions)) for (const info of f.value) if (info.qname !== MODULE) out.set(info.qname, { info, segment: f.node });
+    for (const f of ctx.facts(pyFacts)) for (const info of f.value.functions ?? []) if (info.qname !== MODULE) out.set(info.qname, { info, segment: f.node });
     return out;
+  });
+}
+
+/** The keys of every joined thread and every thread made a daemon after construction, file-wide. */
+export function joinsAndDaemons(ctx: RuleContext): { joins: Set<string>; daemons: Set<string> } {
+  return ctx.memo(ctx.root, 'py.joins', () => {
+    const facts = ctx.facts(pyFacts);
+    return { joins: new Set(facts.flatMap((f) => f.value.joins ?? [])), daemons: new Set(facts.flatMap((f) => f.value.daemons ?? [])) };
   });
 }
 
 /** Every thread construction of the file. */
 export function threadsOf(ctx: RuleContext): PyThreadInfo[] {
-  return ctx.memo(ctx.root, 'py.threads', () => ctx.facts(pyThreads).flatMap((f) => f.value.threads ?? []));
+  return ctx.memo(ctx.root, 'py.threads', () => ctx.facts(pyFacts).flatMap((f) => f.value.threads ?? []));
 }
 
 /** The qualified names of the functions that run as thread (or timer) entry points, with `Thread.run` overrides. */
@@ -1342,8 +1356,8 @@ export function threadSharedObjects(ctx: RuleContext): Set<string> {
     const multi = new Set(threadsOf(ctx).filter((t) => t.multi && t.target).map((t) => t.target!));
     const contexts = new Map<string, Set<string>>();
     const unguarded = new Set<string>();
-    for (const f of ctx.facts(pyFunctions)) {
-      for (const info of f.value) {
+    for (const f of ctx.facts(pyFacts)) {
+      for (const info of f.value.functions ?? []) {
         const isThread = targets.has(info.qname);
         for (const [key, guarded] of info.mutations ?? []) {
           for (const k of aliasKeys(ctx, key)) {
@@ -1373,11 +1387,13 @@ export function moduleNames(ctx: RuleContext): { assigns: Map<string, string>; i
     const imports: [string, string, string][] = [];
     const defines = new Set<string>();
     const logCalls = new Map<string, number>();
-    for (const f of ctx.facts(pyModule)) {
-      for (const [n, c] of f.value.assigns ?? []) assigns.set(n, c);
-      imports.push(...(f.value.imports ?? []));
-      for (const d of f.value.defines ?? []) defines.add(d);
-      for (const [n, c] of Object.entries(f.value.logCalls ?? {})) logCalls.set(n, (logCalls.get(n) ?? 0) + c);
+    for (const f of ctx.facts(pyFacts)) {
+      const m = f.value.module;
+      if (!m) continue;
+      for (const [n, c] of m.assigns ?? []) assigns.set(n, c);
+      imports.push(...(m.imports ?? []));
+      for (const d of m.defines ?? []) defines.add(d);
+      for (const [n, c] of Object.entries(m.logCalls ?? {})) logCalls.set(n, (logCalls.get(n) ?? 0) + c);
     }
     return { assigns, imports, defines, logCalls };
   });
