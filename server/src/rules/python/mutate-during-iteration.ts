@@ -11,8 +11,7 @@ import {
   mutationsOf,
   objectKey,
   owningLoop,
-  pyFunctions,
-  pyThreads,
+  pyFacts,
   statementOf,
   statementsOf,
   targetNames,
@@ -159,7 +158,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A for loop adds to or removes from the collection it is iterating over, so it skips elements or raises RuntimeError.',
   kinds: ['for_statement'],
-  facts: [pyFunctions, pyThreads],
+  facts: [pyFacts],
   docs: {
     whatItDoes:
       'Flags `for x in R:` loops whose body calls a mutating method on `R` (`append`, `remove`, `pop`, `insert`, `extend`, ' +

@@ -5,23 +5,23 @@ import {
   addImport,
   addKeywordArgument,
   afterImports,
+  argument,
+  bindingKey,
   bindingsOf,
+  bindingsVia,
   findFunction,
   foreverLoops,
   freshModuleName,
   functionIndex,
   isThreadConstructor,
+  joinsAndDaemons,
   keywordArg,
   loopRunsForever,
   mergeInsertions,
-  pyFunctions,
-  pyModule,
-  pyThreads,
+  pyFacts,
   resolveTarget,
-  argument,
-  bindingKey,
-  bindingsVia,
   threadBinding,
+  threadsOf,
   type BindingsOf,
 } from '../../engine/python';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
@@ -62,7 +62,7 @@ export default defineRule({
   fix: 'always',
   summary: 'A non-daemon thread runs a loop that never ends and is never joined or signalled, so the process cannot exit.',
   kinds: ['call'],
-  facts: [pyFunctions, pyThreads, pyModule],
+  facts: [pyFacts],
   docs: {
     whatItDoes:
       'Flags `threading.Thread(target=F)` when `F` is defined in this file and runs a `while True:` loop that nothing ' +
@@ -95,10 +95,8 @@ export default defineRule({
     const b = threadBinding(call);
     if (b.node) {
       const bound = (b.list ? '[]' : '') + bindingKey(b.node, bindingsVia(ctx));
-      const facts = ctx.facts(pyThreads);
-      const joins = new Set(facts.flatMap((f) => f.value.joins ?? []));
-      const daemons = new Set(facts.flatMap((f) => f.value.daemons ?? []));
-      const appended = facts.flatMap((f) => f.value.threads ?? []).filter((t) => t.bound === bound).flatMap((t) => t.appendedTo ?? []);
+      const { joins, daemons } = joinsAndDaemons(ctx);
+      const appended = threadsOf(ctx).filter((t) => t.bound === bound).flatMap((t) => t.appendedTo ?? []);
       if ([bound, ...appended].some((k) => joins.has(k) || daemons.has(k))) return;
     }
     const name = target.text.replace(/\s+/g, '');

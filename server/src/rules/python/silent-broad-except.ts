@@ -21,9 +21,7 @@ import {
   moduleRun,
   positionalArgs,
   PY_SCOPES,
-  pyFunctions,
-  pyModule,
-  pyThreads,
+  pyFacts,
   qualifiedName,
   statementsOf,
   targetNames,
@@ -227,7 +225,7 @@ export default defineRule({
   fix: 'always',
   summary: 'A bare or broad except handler drops the error without logging or re-raising it, so failures vanish.',
   kinds: ['except_clause'],
-  facts: [pyFunctions, pyThreads, pyModule],
+  facts: [pyFacts],
   docs: {
     whatItDoes:
       'Flags `except:`, `except Exception:` and `except BaseException:` handlers (also inside a tuple) whose body only ' +
