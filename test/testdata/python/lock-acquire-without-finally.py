@@ -110,6 +110,38 @@ def guarded_inside(query):
         lock_nodi.release()
 
 
+# Must NOT trigger: an optional lock taken in an if, then a try whose finally releases it.
+def parse(source, parser, lock=None):
+    if lock is not None:
+        lock.acquire()  # the parser is not thread-safe
+    try:
+        return parser.parse(source)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+# Must NOT trigger: a handler that catches everything releases and re-raises (the lock is kept on success).
+def begin_probe(key_lock, values, key):
+    key_lock.acquire()
+    try:
+        value = values[key]
+    except BaseException:
+        key_lock.release()
+        raise
+    return value
+
+
+# Must NOT trigger: released in the else clause right after a guarded acquire.
+def wait_for_module(lock):
+    try:
+        lock.acquire()
+    except RuntimeError:
+        pass
+    else:
+        lock.release()
+
+
 # Must NOT trigger: a Semaphore used as a counting gate, released in finally.
 def download(url, fetch):
     slots.acquire()

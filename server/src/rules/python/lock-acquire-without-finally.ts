@@ -4,8 +4,10 @@ import { indentAt } from '../../engine/fix';
 import {
   aloneOnLine,
   calleeName,
+  caughtTypes,
   enclosingFunction,
   eol,
+  exceptParts,
   exprKey,
   forEachDescendant,
   indentSpanText,
@@ -18,6 +20,7 @@ import {
   PY_SCOPES,
   receiverOf,
   statementCall,
+  statementsOf,
 } from '../../engine/python';
 import { defineRule, type Fix, type RuleContext } from '../../engine/rule';
 
@@ -51,6 +54,45 @@ function containsRelease(node: Node, lock: string): boolean {
 function finallyReleases(tryStmt: Node, lock: string): boolean {
   const fin = tryStmt.namedChildren.find((c) => c?.type === 'finally_clause');
   return !!fin && containsRelease(fin, lock);
+}
+
+/** Whether a try statement releases `lock` on every exception: in its finally, or in a handler catching everything. */
+function releasesOnError(tryStmt: Node, lock: string): boolean {
+  if (finallyReleases(tryStmt, lock)) return true;
+  return tryStmt.namedChildren.some((c) => {
+    if (c?.type !== 'except_clause') return false;
+    const types = caughtTypes(exceptParts(c).type);
+    return (types.length === 0 || types.includes('BaseException')) && containsRelease(c, lock);
+  });
+}
+
+/**
+ * Whether the statement that runs right after the acquire protects the lock: a following `try` that releases it on
+ * every exception. When the acquire ends an `if`/`else` block (`if lock: lock.acquire()`), the statement after that
+ * `if` counts.
+ */
+function followedByProtection(stmt: Node, lock: string): boolean {
+  for (let s: Node | null = stmt; s; ) {
+    const next = laterSiblings(s)[0];
+    if (next) return next.type === 'try_statement' && releasesOnError(next, lock);
+    const block: Node | null = s.parent;
+    let up: Node | null = block?.parent ?? null;
+    if (up?.type === 'else_clause' || up?.type === 'elif_clause') up = up.parent;
+    if (block?.type !== 'block' || up?.type !== 'if_statement') return false;
+    s = up;
+  }
+  return false;
+}
+
+/** `try: L.acquire() except …: … else: L.release()`: the release runs right after the acquire. */
+function releasedInElse(stmt: Node, lock: string): boolean {
+  const block = stmt.parent;
+  const tryStmt = block?.parent;
+  if (tryStmt?.type !== 'try_statement' || tryStmt.childForFieldName('body')?.id !== block!.id) return false;
+  if (laterSiblings(stmt).length) return false;
+  const elseBlock = tryStmt.namedChildren.find((c) => c?.type === 'else_clause')?.childForFieldName('body');
+  const first = elseBlock ? statementsOf(elseBlock)[0] : undefined;
+  return !!first && lockMethodCall(first, 'release') === lock;
 }
 
 /** Whether `node` is inside the body, an except or else clause of a try whose finally releases `lock`. */
@@ -166,11 +208,10 @@ export default defineRule({
     if (lock === undefined) return;
     const parent = stmt.parent;
     if (!parent || (parent.type !== 'block' && parent.type !== 'module')) return;
-    const later = laterSiblings(stmt);
+    const next = laterSiblings(stmt)[0];
     // acquire(); try: … finally: L.release()
-    const next = later[0];
-    if (next?.type === 'try_statement' && finallyReleases(next, lock)) return;
-    if (protectedByEnclosingTry(stmt, lock)) return;
+    if (followedByProtection(stmt, lock)) return;
+    if (protectedByEnclosingTry(stmt, lock) || releasedInElse(stmt, lock)) return;
     // Only acquire/release pairs: a function that just acquires leaves the release to its caller.
     const fnBody = enclosingFunction(stmt)?.childForFieldName('body');
     // At module level, look only at the statements of this run of module-level code.
