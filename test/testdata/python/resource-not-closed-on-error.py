@@ -89,9 +89,15 @@ def probe(host):
 
 
 def launch(cmd):
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # want PY201 "zombie child process"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # want PY201 "pipe descriptors"
     for line in proc.stdout:
         print(line)
+
+
+def load_json(path):
+    import json
+    f = open(path)  # want PY201 "never closed"
+    return json.load(f)
 
 
 # Must NOT trigger: attributes of self own the resource.
@@ -167,6 +173,54 @@ def serve(listener, handlers, pool):
     handlers.append(conn)
     other = socket.socket()
     pool.submit(other)
+
+
+# Must NOT trigger: handed to a setter or a wrapper that owns it, or closed by a helper.
+class Channel:
+    def create_socket(self, family, kind):
+        sock = socket.socket(family, kind)
+        sock.setblocking(False)
+        self.set_socket(sock)
+
+    def set_socket(self, sock):
+        self.socket = sock
+
+
+class ProxyFile:
+    def __init__(self, f):
+        self._file = f
+
+
+def get_file(path):
+    f = open(path, "rb")
+    return ProxyFile(f)
+
+
+def sync_close(f):
+    f.flush()
+    f.close()
+
+
+def rewrite(path, data):
+    f = open(path, "rb+")
+    f.write(data)
+    sync_close(f)
+
+
+# Must NOT trigger: in-memory buffers hold no descriptor; a process without pipes holds none of ours.
+def render(parts):
+    import io
+    buf = io.StringIO()
+    for p in parts:
+        buf.write(p)
+    text = buf.getvalue()
+    buf.close()
+    return text
+
+
+def open_browser(cmdline):
+    p = subprocess.Popen(cmdline, start_new_session=True)
+    return p.poll() is None
 
 
 # Must NOT trigger: a global declared in the function is long-lived.

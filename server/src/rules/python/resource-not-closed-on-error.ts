@@ -14,10 +14,11 @@ import {
   importedAs,
   indentSpanText,
   indentUnitAt,
+  keywordArgs,
   laterSiblings,
   lineSpan,
   mergeInsertions,
-  pyModule,
+  pyFacts,
   receiverOf,
   statementCall,
   targetNames,
@@ -62,9 +63,12 @@ function kindOf(callee: string): Kind | undefined {
   return undefined;
 }
 
+/** In-memory objects with a close() that frees no operating-system resource. */
+const IN_MEMORY = /^(io\.)?(StringIO|BytesIO)$/;
+
 function isDuck(callee: string): boolean {
   const last = callee.slice(callee.lastIndexOf('.') + 1);
-  return /^[A-Z]/.test(last) || DUCK_FACTORIES.has(last);
+  return (/^[A-Z]/.test(last) || DUCK_FACTORIES.has(last)) && !IN_MEMORY.test(callee);
 }
 
 /** How the function treats V: closes it (and where), uses it in `with`, hands it on, or rebinds it. */
@@ -85,33 +89,52 @@ function inFinally(n: Node, stop: Node): boolean {
   return false;
 }
 
-/** Classifies a bare use of V (not `V.attr`): stored, returned, yielded or handed to an owner. */
-function valueUse(id: Node): 'escape' | 'yield' | undefined {
+/** Method names that store their argument somewhere that outlives the call (a setter, a registry, a container). */
+const STORES = /^_*(set|add|register|attach|push|append|put|insert|store|wrap|adopt|enter|track|manage)/i;
+/** Functions that read a file to the end and keep nothing of it: `return json.load(f)` still leaks f. */
+const CONSUMERS = /^((json|pickle|marshal|yaml|tomllib|toml|plistlib)\.(load|safe_load|full_load)|list|tuple|sorted|len|sum|set|dict|bytes|str)$/;
+const CONTAINERS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'parenthesized_expression', 'keyword_argument', 'list_splat', 'argument_list', 'call']);
+
+/**
+ * Classifies a use of V as a value (not `V.attr`): passed to a closing function (`os.close(fd)`, `_sync_close(f)`),
+ * handed to an owner (stored, returned, wrapped, passed to a setter or container), or yielded.
+ */
+function valueUse(id: Node): 'close' | 'escape' | 'yield' | undefined {
   let n = id;
-  let p = id.parent;
-  while (p && ['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'parenthesized_expression', 'keyword_argument', 'list_splat'].includes(p.type)) {
-    n = p;
-    p = p.parent;
+  let via: string | undefined;
+  for (let p = id.parent; p; n = p, p = p.parent) {
+    if (p.type === 'argument_list' && p.parent?.type === 'call') {
+      const callee = calleeText(p.parent);
+      const name = calleeName(p.parent);
+      if (/close/i.test(name)) return 'close';
+      if (OWNERSHIP_CALLS.has(name) || STORES.test(name) || /^[A-Z]/.test(name)) return 'escape';
+      via ??= callee;
+      continue;
+    }
+    if (CONTAINERS.has(p.type)) continue;
+    if (p.type === 'return_statement') return via && CONSUMERS.test(via) ? undefined : 'escape';
+    if (p.type === 'yield') return 'yield';
+    if (p.type === 'assignment' && p.childForFieldName('right')?.id === n.id && !via) return 'escape';
+    return undefined;
   }
-  if (!p) return undefined;
-  if (p.type === 'return_statement') return 'escape';
-  if (p.type === 'yield') return 'yield';
-  if (p.type === 'assignment' && p.childForFieldName('right')?.id === n.id) return 'escape';
-  if (p.type === 'argument_list' && p.parent?.type === 'call' && OWNERSHIP_CALLS.has(calleeName(p.parent))) return 'escape';
   return undefined;
 }
 
 function usesOf(fnBody: Node, v: string, closers: string[]): Uses {
   const u: Uses = { closed: false, closedInFinally: false, inWith: false, escapes: false, yielded: false };
+  const closedAt = (n: Node) => {
+    u.closed = true;
+    if (inFinally(n, fnBody)) u.closedInFinally = true;
+  };
   forEachDescendant(
     fnBody,
     (n) => {
       if (n.type === 'attribute' && n.childForFieldName('object')?.type === 'identifier' && n.childForFieldName('object')!.text === v) {
         const attr = n.childForFieldName('attribute')?.text ?? '';
-        if (closers.includes(attr) || attr === '__exit__') {
-          u.closed = true;
-          if (inFinally(n, fnBody)) u.closedInFinally = true;
-        }
+        if (closers.includes(attr) || attr === '__exit__') closedAt(n);
+        // A process's pipes: `proc.stdout.close()`.
+        const outer = n.parent;
+        if (/^std(in|out|err)$/.test(attr) && outer?.type === 'attribute' && outer.childForFieldName('attribute')?.text === 'close') closedAt(n);
         return false;
       }
       if (n.type === 'with_item') {
@@ -123,6 +146,7 @@ function usesOf(fnBody: Node, v: string, closers: string[]): Uses {
       }
       if (n.type === 'identifier' && n.text === v) {
         const use = valueUse(n);
+        if (use === 'close') closedAt(n);
         if (use === 'escape') u.escapes = true;
         if (use === 'yield') u.yielded = true;
       }
@@ -196,7 +220,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A file, socket or connection opened in a function is closed only when no exception occurs, or never, so errors leak descriptors.',
   kinds: ['expression_statement'],
-  facts: [pyModule],
+  facts: [pyFacts],
   docs: {
     whatItDoes:
       'Flags `V = C(…)` inside a function, where `C` opens a resource (`open`, `io.open`, `codecs.open`, `socket.socket`, ' +
@@ -271,6 +295,8 @@ export default defineRule({
       return;
     }
     if (!kind || uses.closed || uses.yielded) return;
+    // A process started without pipes holds no descriptor of ours; Python reaps it later.
+    if (kind.neverClosedOnly && !keywordArgs(call).some((k) => /^std(in|out|err)$/.test(k.childForFieldName('name')?.text ?? '') && /PIPE/.test(k.text))) return;
     // (b) never closed.
     const fixes: Fix[] = [];
     const usedAfter = (() => {
@@ -296,8 +322,8 @@ export default defineRule({
       });
     }
     const message = kind.neverClosedOnly
-      ? `${v} is never waited for or closed: each call leaves a zombie ${noun} and its pipes behind`
-      : `${v} is never closed: each call leaks a ${noun} until the garbage collector happens to finalise it`;
+      ? `${v} is never waited for and its pipes are never closed: each call leaks the pipe descriptors of a ${noun}`
+      : `${v} is never closed: each call leaks ${/^([aeiou]|HTTP)/i.test(noun) ? 'an' : 'a'} ${noun} until the garbage collector happens to finalise it`;
     ctx.report({ node: stmt, message, fixes });
   },
 });
