@@ -942,10 +942,21 @@ function isStopExit(exit: Node, loop: Node, fn: Node | null, bind: BindingsOf): 
   return false;
 }
 
+/** Exception names that announce the end of a worker's life (raised to stop it, not by failure). */
+const STOP_EXCEPTION = /(Finished|Closed|Stop|Exit|Shutdown|Cancel|Terminat|Interrupt|Quit|Done)\w*$/;
+
 /** Whether a `while True:` loop can only be left by an exception or an unguarded exit (it runs until the process ends). */
 export function loopRunsForever(loop: Node, fn: Node | null, bind: BindingsOf): boolean {
   const body = loop.childForFieldName('body');
   if (!body) return false;
+  // `try: while True: … except RunFinishedError:` ends the loop with an exception meant as the stop signal.
+  let child: Node = loop;
+  for (let p = loop.parent; p && !PY_SCOPES.has(p.type); child = p, p = p.parent) {
+    if (p.type !== 'try_statement' || p.childForFieldName('body')?.id !== child.id) continue;
+    for (const c of p.namedChildren) {
+      if (c?.type === 'except_clause' && caughtTypes(exceptParts(c).type).some((t) => STOP_EXCEPTION.test(t) && !/KeyboardInterrupt/.test(t))) return false;
+    }
+  }
   let stoppable = false;
   forEachDescendant(body, (n) => {
     if (stoppable) return false;

@@ -119,11 +119,34 @@ def tick():
             break
 
 
+class RunFinishedError(Exception):
+    pass
+
+
+def stress(token):
+    try:
+        while True:
+            token.run_sync_soon(handle)
+    except RunFinishedError:
+        pass
+
+
+def keyboard(sock):
+    try:
+        while True:
+            handle(sock.recv(2048))
+    except KeyboardInterrupt:
+        pass
+
+
 def start_stoppable(sock):
     threading.Thread(target=watch, args=(sock,)).start()
     threading.Thread(target=watch_flag, args=(sock,)).start()
     threading.Thread(target=consume).start()
     threading.Thread(target=tick).start()
+    threading.Thread(target=stress, args=(sock,)).start()
+    # KeyboardInterrupt never reaches a thread other than the main one.
+    threading.Thread(target=keyboard, args=(sock,)).start()  # want PY401 "keyboard"
 
 
 # Must NOT trigger: targets that end, targets defined elsewhere, and executors.

@@ -71,6 +71,15 @@ def port_from(text):
     return port
 
 
+def code_of(value):
+    code = None
+    try:
+        code = value.__code__
+    except Exception:
+        pass
+    return code
+
+
 # Must NOT trigger: optional-import fallbacks, by type or by a try holding only imports.
 try:
     import ujson as json

@@ -18,6 +18,7 @@ import {
   laterSiblings,
   lineSpan,
   mergeInsertions,
+  moduleNames,
   pyFacts,
   receiverOf,
   statementCall,
@@ -66,9 +67,16 @@ function kindOf(callee: string): Kind | undefined {
 /** In-memory objects with a close() that frees no operating-system resource. */
 const IN_MEMORY = /^(io\.)?(StringIO|BytesIO)$/;
 
+/**
+ * Class names that hold a connection, descriptor or handle (a `close()` on other classes, such as a detector's or a
+ * parser's, finishes a computation rather than releasing anything).
+ */
+const RESOURCE_CLASS = /^IS$|DB$|Database|Client|Conn|Session|Socket|FTP|SMTP|IMAP|POP3|Telnet|SSH|SFTP|Serial|Port$|File|Stream|Pipe|Channel|Pool|Archive|Zip|Tar|Reader|Writer|Shelf|Cursor|Transport|Tunnel|Device|Driver|Browser|Producer|Consumer|Listener|Server|Handle|Dataset|Store$/;
+
 function isDuck(callee: string): boolean {
   const last = callee.slice(callee.lastIndexOf('.') + 1);
-  return (/^[A-Z]/.test(last) || DUCK_FACTORIES.has(last)) && !IN_MEMORY.test(callee);
+  if (IN_MEMORY.test(callee)) return false;
+  return DUCK_FACTORIES.has(last) || (/^_*[A-Z]/.test(last) && RESOURCE_CLASS.test(last.replace(/^_+/, '')));
 }
 
 /** How the function treats V: closes it (and where), uses it in `with`, hands it on, or rebinds it. */
@@ -99,7 +107,7 @@ const CONTAINERS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expre
  * Classifies a use of V as a value (not `V.attr`): passed to a closing function (`os.close(fd)`, `_sync_close(f)`),
  * handed to an owner (stored, returned, wrapped, passed to a setter or container), or yielded.
  */
-function valueUse(id: Node): 'close' | 'escape' | 'yield' | undefined {
+function valueUse(id: Node, ownerFns?: ReadonlySet<string>): 'close' | 'escape' | 'yield' | undefined {
   let n = id;
   let via: string | undefined;
   for (let p = id.parent; p; n = p, p = p.parent) {
@@ -107,7 +115,7 @@ function valueUse(id: Node): 'close' | 'escape' | 'yield' | undefined {
       const callee = calleeText(p.parent);
       const name = calleeName(p.parent);
       if (/close/i.test(name)) return 'close';
-      if (OWNERSHIP_CALLS.has(name) || STORES.test(name) || /^[A-Z]/.test(name)) return 'escape';
+      if (OWNERSHIP_CALLS.has(name) || STORES.test(name) || /^_*[A-Z]/.test(name) || ownerFns?.has(callee)) return 'escape';
       via ??= callee;
       continue;
     }
@@ -120,7 +128,9 @@ function valueUse(id: Node): 'close' | 'escape' | 'yield' | undefined {
   return undefined;
 }
 
-function usesOf(fnBody: Node, v: string, closers: string[]): Uses {
+const IO_METHODS = /^(write|writelines|read|readline|readlines|send|sendall|sendto|recv|recv_into|flush|fileno)$/;
+
+function usesOf(fnBody: Node, v: string, closers: string[], ownerFns?: ReadonlySet<string>): Uses {
   const u: Uses = { closed: false, closedInFinally: false, inWith: false, escapes: false, yielded: false };
   const closedAt = (n: Node) => {
     u.closed = true;
@@ -135,6 +145,10 @@ function usesOf(fnBody: Node, v: string, closers: string[]): Uses {
         // A process's pipes: `proc.stdout.close()`.
         const outer = n.parent;
         if (/^std(in|out|err)$/.test(attr) && outer?.type === 'attribute' && outer.childForFieldName('attribute')?.text === 'close') closedAt(n);
+        // A bound I/O method handed on (`set_writer(err.write)`) keeps the object alive elsewhere.
+        if (IO_METHODS.test(attr) && !(outer?.type === 'call' && outer.childForFieldName('function')?.id === n.id)) {
+          if (outer?.type === 'argument_list' || outer?.type === 'keyword_argument' || (outer?.type === 'assignment' && outer.childForFieldName('right')?.id === n.id)) u.escapes = true;
+        }
         return false;
       }
       if (n.type === 'with_item') {
@@ -145,7 +159,7 @@ function usesOf(fnBody: Node, v: string, closers: string[]): Uses {
         if (found) u.inWith = true;
       }
       if (n.type === 'identifier' && n.text === v) {
-        const use = valueUse(n);
+        const use = valueUse(n, ownerFns);
         if (use === 'close') closedAt(n);
         if (use === 'escape') u.escapes = true;
         if (use === 'yield') u.yielded = true;
@@ -263,6 +277,8 @@ export default defineRule({
     const closers = kind?.closers ?? ['close'];
     const uses = usesOf(fnBody, v, closers);
     if (uses.inWith || uses.escapes || uses.closedInFinally) return;
+    // Handed to a function of this file, which may close it: not a sure leak.
+    const handedOn = () => usesOf(fnBody, v, closers, moduleNames(ctx).defines).escapes;
     const text = ctx.text;
     const noun = kind?.noun ?? 'resource';
     const later = laterSiblings(stmt);
@@ -294,7 +310,7 @@ export default defineRule({
       });
       return;
     }
-    if (!kind || uses.closed || uses.yielded) return;
+    if (!kind || uses.closed || uses.yielded || handedOn()) return;
     // A process started without pipes holds no descriptor of ours; Python reaps it later.
     if (kind.neverClosedOnly && !keywordArgs(call).some((k) => /^std(in|out|err)$/.test(k.childForFieldName('name')?.text ?? '') && /PIPE/.test(k.text))) return;
     // (b) never closed.

@@ -113,6 +113,28 @@ function exemptTryBody(body: Node | null): boolean {
   });
 }
 
+/**
+ * The default-value idiom with the default set before the try: `code = None` / `try: code = f.__code__` /
+ * `except Exception: pass` keeps the default when the probe fails.
+ */
+function keepsPresetDefault(tryStmt: Node | null, body: Node | null, handler: Node[]): boolean {
+  if (!tryStmt || !body || !handler.every((s) => droppingStatement(s) === 'pass')) return false;
+  const stmts = statementsOf(body);
+  const assigned = new Set<string>();
+  for (const s of stmts) {
+    const a = s.type === 'expression_statement' ? s.namedChild(0) : null;
+    if (a?.type !== 'assignment') return false;
+    targetNames(a.childForFieldName('left'), assigned);
+  }
+  if (!assigned.size) return false;
+  const before = new Set<string>();
+  for (let p = tryStmt.previousNamedSibling; p; p = p.previousNamedSibling) {
+    const a = p.type === 'expression_statement' ? p.namedChild(0) : null;
+    if (a?.type === 'assignment') targetNames(a.childForFieldName('left'), before);
+  }
+  return [...assigned].every((n) => before.has(n));
+}
+
 /** The enclosing `while True:` loop of a node within its function, if any. */
 function inForeverLoop(node: Node): boolean {
   for (let n = node.parent; n; n = n.parent) {
@@ -264,6 +286,7 @@ export default defineRule({
     if (exemptTryBody(tryBody)) return;
     const fn = enclosingFunction(clause);
     if (fn?.childForFieldName('name')?.text === '__del__') return;
+    if (keepsPresetDefault(tryStmt, tryBody, stmts)) return;
     const handlerAssigns = assignedNames(block);
     if (handlerAssigns.size) {
       // Default-value idiom: the handler assigns what the try body assigns.
