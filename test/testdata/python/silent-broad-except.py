@@ -80,6 +80,32 @@ def code_of(value):
     return code
 
 
+def has_ipv6(host):
+    sock = None
+    supported = False
+    try:
+        sock = socket.socket(socket.AF_INET6)
+        sock.bind((host, 0))
+        supported = True
+    except Exception:
+        pass
+    if sock:
+        sock.close()
+    return supported
+
+
+# Must NOT trigger: the handler calls a method that raises its own error (it is not a log call).
+class Bytes:
+    def validate(self, obj, value):
+        try:
+            return bytes(value)
+        except Exception:
+            self.error(obj, value)
+
+    def error(self, obj, value):
+        raise TypeError(f"{obj!r}: {value!r} is not bytes")
+
+
 # Must NOT trigger: optional-import fallbacks, by type or by a try holding only imports.
 try:
     import ujson as json

@@ -31,7 +31,17 @@ import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../eng
 
 const BROAD = new Set(['Exception', 'BaseException', 'builtins.Exception', 'builtins.BaseException']);
 const RECORDS_ERROR = /^(traceback\.(print_exc|format_exc|print_exception|format_exception)|sys\.exc_info|sys\.exception|logging\.exception)$/;
-const LOG_CALL = /(^|\.)(print|printlog|\w*log\w*|debug|info|warn|warning|error|critical|fatal|write|writeln|echo|secho|notify)$/i;
+/** A call that only reports: print, a function or method named after logging, or a logger's or stream's method. */
+function isLogCall(call: Node): boolean {
+  const callee = calleeText(call);
+  const dot = callee.lastIndexOf('.');
+  const name = callee.slice(dot + 1);
+  if (/^(print|echo|secho|warn)$/.test(name) && dot < 0) return true;
+  if (/log/i.test(name) && !/login|logout|logic|dialog|catalog/i.test(name)) return true;
+  const recv = dot < 0 ? '' : callee.slice(0, dot);
+  return /(^|\.)(_*log\w*|_*logger\w*|LOG\w*|std(err|out)|console|warnings|click)$/i.test(recv) &&
+    /^(debug|info|warn|warning|error|critical|fatal|log|write|writelines|print|echo|secho)$/.test(name);
+}
 /** Calls that release something: a handler around only these is best-effort cleanup. */
 const CLEANUP = /^(close|shutdown|unlink|remove|rmdir|rmtree|kill|terminate|cancel|release|stop|disconnect|quit|detach|unregister|join|wait|flush|cleanup|__exit__)$/;
 
@@ -44,7 +54,7 @@ function droppingStatement(s: Node): 'pass' | 'continue' | 'log' | 'assign' | un
   if (!e) return undefined;
   if (e.type === 'ellipsis' || e.type === 'string' || e.type === 'concatenated_string') return 'pass';
   if (e.type === 'assignment' || e.type === 'augmented_assignment') return 'assign';
-  if (e.type === 'call' && LOG_CALL.test(calleeText(e))) return 'log';
+  if (e.type === 'call' && isLogCall(e)) return 'log';
   return undefined;
 }
 
@@ -115,24 +125,20 @@ function exemptTryBody(body: Node | null): boolean {
 
 /**
  * The default-value idiom with the default set before the try: `code = None` / `try: code = f.__code__` /
- * `except Exception: pass` keeps the default when the probe fails.
+ * `except Exception: pass` keeps the default when the probe fails, and the default records the failure.
  */
 function keepsPresetDefault(tryStmt: Node | null, body: Node | null, handler: Node[]): boolean {
   if (!tryStmt || !body || !handler.every((s) => droppingStatement(s) === 'pass')) return false;
-  const stmts = statementsOf(body);
-  const assigned = new Set<string>();
-  for (const s of stmts) {
-    const a = s.type === 'expression_statement' ? s.namedChild(0) : null;
-    if (a?.type !== 'assignment') return false;
-    targetNames(a.childForFieldName('left'), assigned);
-  }
+  const assigned = assignedNames(body);
   if (!assigned.size) return false;
-  const before = new Set<string>();
   for (let p = tryStmt.previousNamedSibling; p; p = p.previousNamedSibling) {
     const a = p.type === 'expression_statement' ? p.namedChild(0) : null;
-    if (a?.type === 'assignment') targetNames(a.childForFieldName('left'), before);
+    if (a?.type !== 'assignment') continue;
+    const before = new Set<string>();
+    targetNames(a.childForFieldName('left'), before);
+    if ([...before].some((n) => assigned.has(n))) return true;
   }
-  return [...assigned].every((n) => before.has(n));
+  return false;
 }
 
 /** The enclosing `while True:` loop of a node within its function, if any. */
