@@ -98,6 +98,15 @@ function negate(ctx: RuleContext, cond: Node): string {
     return arg.type === 'parenthesized_expression' ? ctx.textOf(arg.namedChild(0)!) : ctx.textOf(arg);
   }
   const t = ctx.textOf(cond);
+  if (cond.type === 'comparison_operator') {
+    // `x in R` → `x not in R`, `x is None` → `x is not None`, `a == b` → `a != b` (one operator only).
+    const ops = cond.children.filter((c) => c && !c.isNamed).map((c) => c!.text.replace(/\s+/g, ' '));
+    const inverse: Record<string, string> = { in: 'not in', 'not in': 'in', is: 'is not', 'is not': 'is', '==': '!=', '!=': '==' };
+    const [left, right] = cond.namedChildren;
+    if (ops.length === 1 && inverse[ops[0]] && left && right && cond.namedChildCount === 2) {
+      return `${ctx.textOf(left)} ${inverse[ops[0]]} ${ctx.textOf(right)}`;
+    }
+  }
   if (['boolean_operator', 'conditional_expression', 'lambda', 'named_expression', 'not_operator'].includes(cond.type)) return `not (${t})`;
   return `not ${t}`;
 }
