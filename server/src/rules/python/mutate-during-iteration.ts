@@ -174,7 +174,9 @@ export default defineRule({
       '`clear`, `popleft`, `appendleft`, `discard`, `add`, `update`, `sort`, `reverse`, …), calls `bisect.insort(R, …)`, ' +
       'deletes `R[…]` or augments `R` in place. Loops over `R.items()`, `R.keys()`, `R.values()` and `enumerate(R)` count ' +
       'as loops over `R`. Mutations followed by `break`, `return` or `raise` in the same block are fine: the loop never resumes. ' +
-      'The severity is error when `R` is also mutated by another thread (it is shared between a thread target and other code).',
+      'The severity is error when `R` is also mutated by another thread (it is shared between a thread target and other code). ' +
+      'Beyond the catalogue: loops over `self` in a method (a container class with its own methods) and loops that rebind ' +
+      '`R` are left alone, and method calls only count with the argument count of the collection method.',
     whyBad:
       'A list iterator walks indexes: removing the current element shifts the next one into its slot, so the loop skips it ' +
       '(a peer\'s idle counter is not advanced, a timeout is not checked); appending makes the loop run over the new items, ' +

@@ -68,8 +68,10 @@ export default defineRule({
       'Flags `threading.Thread(target=F)` when `F` is defined in this file and runs a `while True:` loop that nothing ' +
       'ends: the thread is not a daemon (no `daemon=True`, no `t.daemon = True`), `F` tests no `threading.Event` ' +
       '(`.is_set()`, or a `.wait(…)` whose result it checks), its loop has no exit guarded by a module flag, ' +
-      '`self` attribute or sentinel (`if item is None: break`), and the file never joins the thread variable ' +
-      '(`t.join()`, `t.join(timeout=…)`, or a loop joining the list it was appended to).',
+      '`self` attribute or sentinel (`if item is None: break`), it is not ended by a stop exception (`except ' +
+      'RunFinishedError:` around the loop), and the function holding the thread variable never joins it (`t.join()`, ' +
+      '`t.join(timeout=…)`, or a loop joining the list it was appended to). A loop that only breaks on data ' +
+      '(`if not chunk: break`) still counts: at exit the thread sits blocked in its read, holding the process.',
     whyBad:
       'Python waits for every non-daemon thread before the interpreter exits. When the main code returns, or Ctrl-C ' +
       'raises KeyboardInterrupt in the main thread, the process does not exit: it hangs on the forever loop until it is ' +

@@ -239,10 +239,15 @@ export default defineRule({
     whatItDoes:
       'Flags `V = C(…)` inside a function, where `C` opens a resource (`open`, `io.open`, `codecs.open`, `socket.socket`, ' +
       '`socket.create_connection`, `sqlite3.connect`, `urlopen`, `subprocess.Popen`, `tempfile.NamedTemporaryFile`/' +
-      '`TemporaryFile`, `zipfile.ZipFile`, `tarfile.open`, or any constructor whose result later gets `V.close()`), and ' +
-      'either (a) `V.close()` is a later statement of the same block with a call in between that can raise, or (b) the ' +
-      'function never closes `V`, never uses it in `with`, and does not return it or hand it to an owner (an attribute, a ' +
-      'container, another variable, a thread). Calls inside a `try` whose handler catches every exception do not count for (a).',
+      '`TemporaryFile`, `zipfile.ZipFile`, `tarfile.open`, or a resource-like constructor such as `TinyDB`, `ftplib.FTP` ' +
+      'or `aprslib.IS` whose result later gets `V.close()`), and either (a) `V.close()` is a later statement of the same ' +
+      'block with a call in between that can raise, or (b) the function never closes `V` (also through `os.close(V)` or a ' +
+      '`*close*` helper), never uses it in `with`, and does not return it or hand it to an owner (an attribute, a ' +
+      'container, another variable, a wrapper, a setter, a thread, or a function of the same file). Calls inside a `try` ' +
+      'whose handler catches every exception do not count for (a). Differences from the catalogue: duck-typed constructors ' +
+      'must have a resource-like class name (a detector whose `close()` finishes a computation is not a resource), ' +
+      '`io.StringIO`/`BytesIO` are ignored, and `subprocess.Popen` is reported only when it opens pipes and is never ' +
+      'waited for or communicated with.',
     whyBad:
       'When anything between the open and the close raises (a decode error, a timeout, a failed parse), the close is ' +
       'skipped and the descriptor stays open until the garbage collector happens to finalise the object, which is never ' +

@@ -259,9 +259,12 @@ export default defineRule({
       'Flags `except:`, `except Exception:` and `except BaseException:` handlers (also inside a tuple) whose body only ' +
       'passes, continues, assigns, or makes a log or print call, and that neither re-raise, mention the bound exception, ' +
       'nor record it (`logger.exception`, `traceback.print_exc`, `sys.exc_info`, `exc_info=True`). It leaves alone the ' +
-      'default-value idiom (the handler assigns a name the `try` body assigns), optional-import fallbacks, handlers that ' +
-      'set a flag read elsewhere, and best-effort cleanup (a `try` holding only `close()`-style calls). A bare `except:` ' +
-      'inside a thread target or a `while True:` loop is an error.',
+      'default-value idiom (the handler assigns a name the `try` body assigns, or passes while the body overwrites a ' +
+      'default set before the `try`), optional-import fallbacks, handlers that set a flag read elsewhere, and, beyond the ' +
+      'catalogue, best-effort cleanup (a `try` holding only `close()`-style calls) and `__del__`. Log calls are `print`, ' +
+      'functions named after logging, and the reporting methods of loggers and standard streams; any other call in the ' +
+      'handler (such as a validator\'s `self.error(…)`, which raises) means the error is handled. A bare `except:` inside a ' +
+      'thread target (a `Thread(target=…)` function or a `Thread.run` override) or a `while True:` loop is an error.',
     whyBad:
       'The handler turns every failure, including ones nobody anticipated (a closed log file, a full disk, a bug), into ' +
       'silence: the program keeps running in a broken state and the logs show nothing to explain it. A bare `except:` also ' +
