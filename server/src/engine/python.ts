@@ -3,9 +3,9 @@
  * the thread entry map, and per-file summaries (facts) of functions, thread constructions and module-level names,
  * so that a rule looking at one top-level declaration sees the rest of the file only through facts.
  *
- * A Python file's top-level segments are its top-level statements: every top-level function is one segment, and a
- * class with all of its methods is one segment. Code in one segment may look at its own tree freely; anything from
- * another segment comes from the fact providers below.
+ * A Python file's segments are its top-level definitions (a function, or a class with all of its methods) and the
+ * runs of other module-level statements between them. Code in one segment may look at its own tree freely; anything
+ * from another segment comes from the `pyFacts` provider below.
  */
 import type { Node } from 'web-tree-sitter';
 import { kindsQuery } from './analyze';
@@ -457,8 +457,6 @@ export function mergeInsertions(edits: readonly (TextEdit | undefined)[]): TextE
   return out;
 }
 
-/** The line break the file uses (re-exported for rules that build multi-line text). */
-export { eol };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Name binding (§0.4)

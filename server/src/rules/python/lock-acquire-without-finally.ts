@@ -1,12 +1,11 @@
 /** PY103 lock-acquire-without-finally: `L.acquire()` whose `L.release()` is skipped when an exception is raised. */
 import type { Node } from 'web-tree-sitter';
-import { indentAt } from '../../engine/fix';
+import { eol, indentAt } from '../../engine/fix';
 import {
   aloneOnLine,
   calleeName,
   caughtTypes,
   enclosingFunction,
-  eol,
   exceptParts,
   exprKey,
   forEachDescendant,

@@ -1,6 +1,6 @@
 /** PY301 silent-broad-except: a bare or `except Exception` handler that drops the error without a trace. */
 import type { Node } from 'web-tree-sitter';
-import { indentAt, insertBefore } from '../../engine/fix';
+import { eol, indentAt, insertBefore } from '../../engine/fix';
 import {
   addImport,
   calleeName,
@@ -8,7 +8,6 @@ import {
   caughtTypes,
   classOfMethod,
   enclosingFunction,
-  eol,
   exceptParts,
   exprKey,
   forEachDescendant,
