@@ -94,6 +94,47 @@ def has_ipv6(host):
     return supported
 
 
+def preferred_encoding(locale):
+    enc = None
+    if locale:
+        try:
+            enc = locale.getpreferredencoding()
+        except Exception:
+            pass
+    return enc or "utf-8"
+
+
+# Must NOT trigger: probes whose outcome the code branches on.
+def encodable(codec):
+    ok = []
+    for i in range(256):
+        try:
+            chr(i).encode(codec)
+        except Exception:
+            pass
+        else:
+            ok.append(i)
+    return ok
+
+
+def has_cython(name):
+    try:
+        __import__(name).build_ext
+        return True
+    except Exception:
+        pass
+    return False
+
+
+# Must NOT trigger: best-effort deletion.
+def forget(namespace, keys):
+    for key in keys:
+        try:
+            del namespace[key]
+        except:
+            pass
+
+
 # Must NOT trigger: the handler calls a method that raises its own error (it is not a log call).
 class Bytes:
     def validate(self, obj, value):

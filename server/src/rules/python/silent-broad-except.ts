@@ -14,6 +14,7 @@ import {
   importedNames,
   indentUnitAt,
   isForeverCondition,
+  laterSiblings,
   keywordArg,
   mergeInsertions,
   moduleNames,
@@ -117,9 +118,22 @@ function exemptTryBody(body: Node | null): boolean {
   const stmts = statementsOf(body);
   if (stmts.length && stmts.every((s) => s.type === 'import_statement' || s.type === 'import_from_statement')) return true;
   return stmts.length > 0 && stmts.every((s) => {
+    if (s.type === 'delete_statement') return true;
     const c = s.type === 'expression_statement' ? s.namedChild(0) : null;
     return c?.type === 'call' && CLEANUP.test(calleeName(c));
   });
+}
+
+/**
+ * A probe whose outcome the code branches on, so a failure is an expected result rather than lost information: the
+ * `try` has an `else` clause, or its body ends in `return` and the statement after the `try` returns the fallback.
+ */
+function isProbe(tryStmt: Node | null, body: Node | null, handler: Node[]): boolean {
+  if (!tryStmt || !body || !handler.every((s) => droppingStatement(s) === 'pass' || droppingStatement(s) === 'continue')) return false;
+  if (tryStmt.namedChildren.some((c) => c?.type === 'else_clause')) return true;
+  const stmts = statementsOf(body);
+  const next = laterSiblings(tryStmt)[0];
+  return stmts[stmts.length - 1]?.type === 'return_statement' && next?.type === 'return_statement';
 }
 
 /**
@@ -130,14 +144,26 @@ function keepsPresetDefault(tryStmt: Node | null, body: Node | null, handler: No
   if (!tryStmt || !body || !handler.every((s) => droppingStatement(s) === 'pass')) return false;
   const assigned = assignedNames(body);
   if (!assigned.size) return false;
-  for (let p = tryStmt.previousNamedSibling; p; p = p.previousNamedSibling) {
-    const a = p.type === 'expression_statement' ? p.namedChild(0) : null;
-    if (a?.type !== 'assignment') continue;
-    const before = new Set<string>();
-    targetNames(a.childForFieldName('left'), before);
-    if ([...before].some((n) => assigned.has(n))) return true;
+  // Any assignment of the same name earlier in the function (or the module code) is the default.
+  const fn = enclosingFunction(tryStmt);
+  let scopes: Node[];
+  if (fn) scopes = [fn.childForFieldName('body') ?? fn];
+  else {
+    let top: Node = tryStmt;
+    while (top.parent && top.parent.type !== 'module') top = top.parent;
+    scopes = moduleRun(top);
   }
-  return false;
+  let found = false;
+  for (const scope of scopes) {
+    forEachDescendant(scope, (n) => {
+      if (found || n.startIndex >= tryStmt.startIndex) return false;
+      if (n.type !== 'assignment') return;
+      const names = new Set<string>();
+      targetNames(n.childForFieldName('left'), names);
+      if ([...names].some((x) => assigned.has(x))) found = true;
+    });
+  }
+  return found;
 }
 
 /** The enclosing `while True:` loop of a node within its function, if any. */
@@ -260,7 +286,9 @@ export default defineRule({
       'nor record it (`logger.exception`, `traceback.print_exc`, `sys.exc_info`, `exc_info=True`). It leaves alone the ' +
       'default-value idiom (the handler assigns a name the `try` body assigns, or passes while the body overwrites a ' +
       'default set before the `try`), optional-import fallbacks, handlers that set a flag read elsewhere, and, beyond the ' +
-      'catalogue, best-effort cleanup (a `try` holding only `close()`-style calls) and `__del__`. Log calls are `print`, ' +
+      'catalogue, best-effort cleanup (a `try` holding only `close()`-style calls or `del`), `__del__`, and probes whose ' +
+      'outcome the code branches on (a `try` with an `else` clause, or `return True` in the body and `return False` after). ' +
+      'Log calls are `print`, ' +
       'functions named after logging, and the reporting methods of loggers and standard streams; any other call in the ' +
       'handler (such as a validator\'s `self.error(…)`, which raises) means the error is handled. A bare `except:` inside a ' +
       'thread target (a `Thread(target=…)` function or a `Thread.run` override) or a `while True:` loop is an error.',
@@ -294,7 +322,7 @@ export default defineRule({
     if (exemptTryBody(tryBody)) return;
     const fn = enclosingFunction(clause);
     if (fn?.childForFieldName('name')?.text === '__del__') return;
-    if (keepsPresetDefault(tryStmt, tryBody, stmts)) return;
+    if (keepsPresetDefault(tryStmt, tryBody, stmts) || isProbe(tryStmt, tryBody, stmts)) return;
     const handlerAssigns = assignedNames(block);
     if (handlerAssigns.size) {
       // Default-value idiom: the handler assigns what the try body assigns.
