@@ -25,7 +25,7 @@ const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 const GO404_RULE = RULES.find((r) => r.code === 'GO404')!;
 
 describe('steady check', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   before(() => {
     buildCli();
   });

@@ -37,6 +37,9 @@ export interface RunResult {
   stderr: string;
 }
 
+/** How long one CLI run may take: generous, since a loaded machine runs the tests too; a hang is still caught. */
+export const RUN_TIMEOUT_MS = 240_000;
+
 /** Runs `node cli.js ARGS` in `cwd` (stdout is a pipe, so no colours unless forced through a terminal). */
 export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
   const r = spawnSync(process.execPath, [buildCli(), ...args], {
@@ -44,8 +47,11 @@ export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 256 * 1024 * 1024,
-    timeout: 120_000,
+    timeout: RUN_TIMEOUT_MS,
   });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(`steady ${args.join(' ')} did not finish within ${RUN_TIMEOUT_MS / 1000} s (in ${cwd})`);
+  }
   if (r.error) throw r.error;
   if (r.status === null) throw new Error(`steady was killed by ${r.signal}: ${r.stderr}`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -18,7 +18,7 @@ function found(dir: string, paths: string[] = ['.']): string[] {
 }
 
 describe('steady check file discovery', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   after(cleanProjects);
 
   it('finds .go and .py files and extensionless files with a Python shebang', () => {

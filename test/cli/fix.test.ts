@@ -33,7 +33,7 @@ function notifyRule(code: string, fix: (node: Node) => TextEdit[]): Rule {
 }
 
 describe('steady check --fix', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   after(cleanProjects);
 
   it('rewrites the file with the safe fixes and reports how many were applied', () => {

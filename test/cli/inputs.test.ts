@@ -25,7 +25,7 @@ function deepPython(depth: number): string {
 }
 
 describe('steady check inputs that must not crash', function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   after(cleanProjects);
 
   it('skips binary and invalid UTF-8 files with a notice, without changing the exit status', () => {

@@ -21,7 +21,7 @@ function sarifValidator(): (log: unknown) => string {
 }
 
 describe('steady check --format sarif', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   after(cleanProjects);
 
   it('validates against the SARIF 2.1.0 schema, with results, fixes and notices', () => {
