@@ -3,7 +3,7 @@
  * declarations that changed) and lock regions.
  */
 import type { Node } from 'web-tree-sitter';
-import { indentAt, insertAfter } from './fix';
+import { indentAt, insertAfter, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 
 /** Node types that start a new function scope. */
@@ -124,54 +124,76 @@ export interface LockRegion {
 
 /** The lock regions of a function body (not including nested func_literals, which have their own). */
 export function lockRegions(ctx: RuleContext, fn: Node): LockRegion[] {
-  return ctx.memo(fn, 'lockRegions', () => {
-    const out: LockRegion[] = [];
-    const body = fn.childForFieldName('body');
-    if (!body) return out;
-    const lists: Node[] = [];
-    forEachDescendant(body, (n) => {
-      if (n.type === 'statement_list') lists.push(n);
-    });
-    if (body.type === 'statement_list') lists.push(body);
-    for (const list of lists) {
-      const stmts = list.namedChildren.filter((n) => n && n.type !== 'comment') as Node[];
-      stmts.forEach((s, i) => {
-        const m = mutexCall(s);
-        if (!m || (m.op !== 'Lock' && m.op !== 'RLock')) return;
-        const unlockOp = m.op === 'Lock' ? 'Unlock' : 'RUnlock';
-        let unlock: Node | undefined;
-        let deferUnlock: Node | undefined;
-        for (let j = i + 1; j < stmts.length; j++) {
-          const t = stmts[j];
-          if (t.type === 'defer_statement') {
-            const call = t.namedChild(0);
-            const mm = call && mutexCall(call);
-            if (mm && mm.mutex === m.mutex && mm.op === unlockOp) {
-              deferUnlock = t;
-              break;
-            }
-          }
-          const mm = mutexCall(t);
+  return ctx.memo(fn, 'lockRegions', () => computeLockRegions(fn));
+}
+
+/** The lock regions of a function body, computed without a rule context (for fact providers); see lockRegions. */
+export function computeLockRegions(fn: Node): LockRegion[] {
+  const out: LockRegion[] = [];
+  const body = fn.childForFieldName('body');
+  if (!body) return out;
+  const lists: Node[] = [];
+  forEachDescendant(body, (n) => {
+    if (n.type === 'statement_list') lists.push(n);
+  });
+  if (body.type === 'statement_list') lists.push(body);
+  for (const list of lists) {
+    const stmts = list.namedChildren.filter((n) => n && n.type !== 'comment') as Node[];
+    stmts.forEach((s, i) => {
+      const m = mutexCall(s);
+      if (!m || (m.op !== 'Lock' && m.op !== 'RLock')) return;
+      const unlockOp = m.op === 'Lock' ? 'Unlock' : 'RUnlock';
+      let unlock: Node | undefined;
+      let deferUnlock: Node | undefined;
+      for (let j = i + 1; j < stmts.length; j++) {
+        const t = stmts[j];
+        if (t.type === 'defer_statement') {
+          const mm = deferredMutexCall(t);
           if (mm && mm.mutex === m.mutex && mm.op === unlockOp) {
-            unlock = t;
+            deferUnlock = t;
             break;
           }
         }
-        const fnBodyEnd = body.endIndex;
-        out.push({
-          mutex: m.mutex,
-          op: m.op as 'Lock' | 'RLock',
-          lock: s,
-          unlock,
-          deferUnlock,
-          list,
-          start: s.endIndex,
-          end: deferUnlock ? fnBodyEnd : unlock ? unlock.startIndex : list.endIndex,
-        });
+        const mm = mutexCall(t);
+        if (mm && mm.mutex === m.mutex && mm.op === unlockOp) {
+          unlock = t;
+          break;
+        }
+      }
+      const fnBodyEnd = body.endIndex;
+      out.push({
+        mutex: m.mutex,
+        op: m.op as 'Lock' | 'RLock',
+        lock: s,
+        unlock,
+        deferUnlock,
+        list,
+        start: s.endIndex,
+        end: deferUnlock ? fnBodyEnd : unlock ? unlock.startIndex : list.endIndex,
       });
-    }
-    return out;
-  });
+    });
+  }
+  return out;
+}
+
+/**
+ * The mutex operation a `defer` statement performs when the function returns: `defer M.Unlock()`, or a deferred
+ * func literal whose body has `M.Unlock()` as one of its top-level statements (`defer func() { M.Unlock() }()`).
+ */
+export function deferredMutexCall(stmt: Node): { mutex: string; op: string } | undefined {
+  if (stmt.type !== 'defer_statement') return undefined;
+  const call = stmt.namedChild(0);
+  if (!call || call.type !== 'call_expression') return undefined;
+  const direct = mutexCall(call);
+  if (direct) return direct;
+  const f = call.childForFieldName('function');
+  if (f?.type !== 'func_literal') return undefined;
+  const list = f.childForFieldName('body')?.namedChildren.find((n) => n?.type === 'statement_list');
+  for (const s of list?.namedChildren ?? []) {
+    const m = s && mutexCall(s);
+    if (m && (m.op === 'Unlock' || m.op === 'RUnlock')) return m;
+  }
+  return undefined;
 }
 
 /** The lock regions of the enclosing function that hold `node` (code inside a nested func_literal is outside). */
@@ -770,6 +792,119 @@ export const goEffects: FactProvider<GoEffects> = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// Concurrency helpers: package-level variables, the lock state at a point of a region, and inserting a struct
+// field after a given field with gofmt alignment.
+
+/** Names declared by the file's top-level `var` declarations (one fact per declaration). */
+export const goPackageVars: FactProvider<string[]> = {
+  id: 'go.packageVars',
+  language: 'go',
+  collect(seg) {
+    if (seg.type !== 'var_declaration') return undefined;
+    const names: string[] = [];
+    for (const spec of seg.descendantsOfType('var_spec')) {
+      for (const n of spec?.childrenForFieldName('name') ?? []) if (n && n.text !== '_') names.push(n.text);
+    }
+    return names.length ? names : undefined;
+  },
+};
+
+/** The names of the file's package-level variables (needs the goPackageVars fact). */
+export function goPackageVarNames(ctx: RuleContext): Set<string> {
+  return ctx.memo(ctx.root, 'goPackageVarNames', () => new Set(ctx.facts(goPackageVars).flatMap((f) => f.value)));
+}
+
+/**
+ * How a region's mutex is held at `node` (a node inside the region): walking up from `node` to the region's
+ * statement_list, the nearest earlier sibling statement that operates on the mutex decides. An unlock releases it
+ * (undefined), a `Lock`/`RLock` re-takes it; without such a sibling the region's own lock holds. With
+ * `deferReleases`, a sibling `defer M.Unlock()` also counts as released (it runs before the function returns);
+ * `releases` can name further statements that release the mutex (an unlocking helper call).
+ */
+export function lockStateAt(
+  region: LockRegion,
+  node: Node,
+  deferReleases = false,
+  releases?: (stmt: Node) => boolean,
+): 'Lock' | 'RLock' | undefined {
+  let cur: Node | null = node;
+  for (let guard = 0; cur && guard < 10000; guard++) {
+    let stmt: Node = cur;
+    while (stmt.parent && stmt.parent.type !== 'statement_list') stmt = stmt.parent;
+    const list = stmt.parent;
+    if (!list) return region.op;
+    for (let s = stmt.previousNamedSibling; s; s = s.previousNamedSibling) {
+      if (s.id === region.lock.id) return region.op;
+      let m = mutexCall(s);
+      if (!m && deferReleases) {
+        const d = deferredMutexCall(s);
+        if (d && (d.op === 'Unlock' || d.op === 'RUnlock')) m = d;
+      }
+      if (!m && releases?.(s)) return undefined;
+      if (!m || m.mutex !== region.mutex) continue;
+      return m.op === 'Lock' || m.op === 'RLock' ? m.op : undefined;
+    }
+    if (list.id === region.list.id) return region.op;
+    cur = list;
+  }
+  return region.op;
+}
+
+/**
+ * An edit inserting the field `name type` directly after the field named `after` (at the end when there is no such
+ * field), re-rendering the block of consecutive single-line fields it joins as gofmt aligns it.
+ */
+export function insertAlignedStructField(text: string, fields: Node, name: string, type: string, after?: string): TextEdit {
+  const decls = fields.namedChildren.filter((n): n is Node => n?.type === 'field_declaration');
+  const anchorIdx = after ? decls.findIndex((d) => d.childrenForFieldName('name').some((x) => x?.text === after)) : -1;
+  if (anchorIdx < 0) return addAlignedStructField(text, fields, name, type);
+  const trailing = (d: Node): Node | undefined => {
+    const c = d.nextSibling;
+    return c?.type === 'comment' && c.startPosition.row === d.endPosition.row ? c : undefined;
+  };
+  const cells = (d: Node): string[] | undefined => {
+    const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
+    const t = d.childForFieldName('type');
+    if (!names.length || !t || d.startPosition.row !== d.endPosition.row) return undefined;
+    const row = [text.slice(names[0].startIndex, names[names.length - 1].endIndex).replace(/\s*,\s*/g, ', '), t.text];
+    const tag = d.childForFieldName('tag');
+    if (tag) row.push(tag.text);
+    const c = trailing(d);
+    if (c) row.push(c.text);
+    return row;
+  };
+  const anchor = decls[anchorIdx];
+  const indent = indentAt(text, anchor.startIndex);
+  const nl = text.includes('\r\n') ? '\r\n' : '\n';
+  const anchorEnd = trailing(anchor)?.endIndex ?? anchor.endIndex;
+  const anchorRow = cells(anchor);
+  if (!anchorRow || anchor.startPosition.row === fields.startPosition.row) {
+    return addStructField(text, fields, `${name} ${type}`, after);
+  }
+  let lo = anchorIdx;
+  let hi = anchorIdx;
+  while (lo > 0 && cells(decls[lo - 1]) && decls[lo - 1].endPosition.row + 1 === decls[lo].startPosition.row) lo--;
+  while (hi + 1 < decls.length && cells(decls[hi + 1]) && decls[hi].endPosition.row + 1 === decls[hi + 1].startPosition.row) hi++;
+  const rows: string[][] = [];
+  for (let i = lo; i <= hi; i++) {
+    rows.push(cells(decls[i])!);
+    if (i === anchorIdx) rows.push([name, type]);
+  }
+  const last = decls[hi];
+  const end = trailing(last)?.endIndex ?? last.endIndex;
+  const lines = alignCells(rows);
+  const newAt = anchorIdx - lo + 1;
+  const start = decls[lo].startIndex;
+  // When the block's alignment does not change, insert just the new line.
+  const others = lines.filter((_, i) => i !== newAt).join(nl + indent);
+  if (others === text.slice(start, end).replace(/\r?\n[ \t]*/g, nl + indent)) {
+    return { start: anchorEnd, end: anchorEnd, newText: nl + indent + lines[newAt] };
+  }
+  const rendered = lines.join(nl + indent);
+  return { start, end, newText: rendered };
+}
+
 /** How an expression's value is used where it stands (see classifyUse). */
 export type GoUseKind =
   | 'method' // x.M(…)
@@ -914,4 +1049,77 @@ export function insertStatementAfter(text: string, stmt: Node, code: string): Te
   if (!c && stmt.parent?.type === 'statement_list') c = stmt.parent.nextSibling;
   if (c?.type === 'comment' && c.startPosition.row === stmt.endPosition.row) return { ...edit, start: c.endIndex, end: c.endIndex };
   return edit;
+}
+
+/** Strips the parentheses around an expression. */
+export function unparen(n: Node | null | undefined): Node | null {
+  let e = n ?? null;
+  for (let i = 0; e?.type === 'parenthesized_expression' && i < 1000; i++) e = e.namedChild(0);
+  return e;
+}
+
+/** The declared type name (`T` for `T` or `*T`) of the receiver or parameter `name` in scope at `node`, or ''. */
+export function declaredTypeOf(node: Node, name: string): string {
+  for (let f: Node | null = enclosingFunc(node); f; f = enclosingFunc(f)) {
+    const recv = receiverOf(f);
+    if (recv && recv.name === name) return recv.type;
+    const p = paramsOf(f.childForFieldName('parameters')).find((x) => x.name === name);
+    if (p) return /^\*?[A-Za-z_]\w*$/.test(p.type) ? p.type.replace(/^\*/, '') : '';
+    if (f.type !== 'func_literal') break;
+  }
+  return '';
+}
+
+/** The statements and comments inside a block or case clause, in order (comments may sit outside its statement_list). */
+export function bodyItems(container: Node): Node[] {
+  const out: Node[] = [];
+  for (const c of container.namedChildren) {
+    if (c?.type === 'statement_list') out.push(...(c.namedChildren.filter((n) => !!n) as Node[]));
+    else if (c?.type === 'comment') out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Renders statements and comments as lines at `indent` (each re-indented from its own line's indentation), leaving
+ * out `drop` and a comment trailing it, keeping trailing comments on their line and single blank lines between
+ * statements. Statements that shared a line get a line each.
+ */
+export function renderStatements(text: string, items: readonly Node[], indent: string, drop?: Node): string[] {
+  const lines: string[] = [];
+  let prevRow = -1;
+  let droppedRow = -1;
+  for (const c of items) {
+    if (drop && c.id === drop.id) {
+      droppedRow = c.endPosition.row;
+      prevRow = c.endPosition.row;
+      continue;
+    }
+    if (c.type === 'comment' && c.startPosition.row === droppedRow) continue;
+    const code = reindent(text.slice(c.startIndex, c.endIndex), indentAt(text, c.startIndex), indent);
+    if (c.type === 'comment' && c.startPosition.row === prevRow && lines.length) {
+      lines[lines.length - 1] += ' ' + code;
+    } else {
+      if (prevRow >= 0 && c.startPosition.row > prevRow + 1 && lines.length) lines.push('');
+      lines.push(indent + code);
+    }
+    prevRow = c.endPosition.row;
+  }
+  return lines;
+}
+
+/** The operator of an assignment_statement (`=`, `+=`, …; the grammar has no field for it), or '' for other nodes. */
+export function assignmentOperator(stmt: Node): string {
+  if (stmt.type !== 'assignment_statement') return '';
+  for (const c of stmt.children) if (c && !c.isNamed && /=$/.test(c.type)) return c.type;
+  return '=';
+}
+
+/**
+ * Whether the top-level declaration holding `node` mentions `word` at all: a cheap filter before walking up the
+ * tree, which costs time proportional to the depth at every step.
+ */
+export function topLevelMentions(ctx: RuleContext, node: Node, word: string): boolean {
+  const top = ctx.root.childWithDescendant(node) ?? node;
+  return ctx.memo(top, `mentions:${word}`, () => ctx.text.slice(top.startIndex, top.endIndex).includes(word));
 }
