@@ -67,11 +67,22 @@ function forEachOfTypes(node: Node, visit: (n: Node) => void | false, enterScope
   }
 }
 
+/**
+ * The ancestors of `node`, outermost first (the root … its parent). tree-sitter finds a node's parent by walking down
+ * from the root, so an upward walk costs depth² steps; this one walks down once.
+ */
+export function ancestorsOf(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let n: Node | null = node.tree.rootNode; n && n.id !== node.id; n = n.childWithDescendant(node)) out.push(n);
+  return out;
+}
+
 /** The nearest enclosing function_definition (lambdas are looked through); null at module level or in a class body. */
 export function enclosingFunction(node: Node): Node | null {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'function_definition') return n;
-    if (n.type === 'class_definition') return null;
+  const up = ancestorsOf(node);
+  for (let i = up.length - 1; i >= 0; i--) {
+    if (up[i].type === 'function_definition') return up[i];
+    if (up[i].type === 'class_definition') return null;
   }
   return null;
 }
@@ -86,11 +97,16 @@ export function classOfMethod(fn: Node): Node | null {
 
 /** The dotted name of a function or class from its enclosing definitions: `worker`, `Server.run`, `main.loop`. */
 export function qualifiedName(def: Node): string {
-  const parts: string[] = [];
-  for (let n: Node | null = def; n; n = n.parent) {
-    if (n.type === 'function_definition' || n.type === 'class_definition') parts.push(n.childForFieldName('name')?.text ?? '?');
-  }
-  return parts.reverse().join('.');
+  return [...ancestorsOf(def), def]
+    .filter((n) => n.type === 'function_definition' || n.type === 'class_definition')
+    .map((n) => n.childForFieldName('name')?.text ?? '?')
+    .join('.');
+}
+
+/** The top-level statement holding `node` (`node` itself at top level). */
+export function topLevelOf(node: Node): Node {
+  const up = ancestorsOf(node);
+  return up.length > 1 ? up[1] : node;
 }
 
 /** The qualified name of the code that holds `node`: its innermost function, or `<module>` at module level. */
@@ -203,12 +219,13 @@ export function statementsOf(block: Node): Node[] {
 
 /** The statement holding `node` whose parent is a block or the module (`node` itself when it is one). */
 export function statementOf(node: Node): Node | null {
-  let n: Node | null = node;
-  while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') {
-    if (PY_SCOPES.has(n.type)) return null;
-    n = n.parent;
+  const chain = [...ancestorsOf(node), node];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const parent = chain[i - 1];
+    if (parent.type === 'block' || parent.type === 'module') return chain[i];
+    if (PY_SCOPES.has(chain[i].type)) return null;
   }
-  return n && n.parent ? n : null;
+  return null;
 }
 
 /** Top-level definitions: each is a segment of its own, so module-level code between them forms separate runs. */
@@ -219,18 +236,48 @@ const PY_DEFINITIONS = new Set(['function_definition', 'class_definition', 'deco
  * definitions before and after it. The engine caches findings per run, so module-level checks look no further.
  */
 export function moduleRun(stmt: Node): Node[] {
-  const before: Node[] = [];
-  for (let s = stmt.previousNamedSibling; s && !PY_DEFINITIONS.has(s.type); s = s.previousNamedSibling) before.push(s);
-  const after: Node[] = [];
-  for (let s = stmt.nextNamedSibling; s && !PY_DEFINITIONS.has(s.type); s = s.nextNamedSibling) after.push(s);
-  return [...before.reverse(), stmt, ...after].filter((n) => n.type !== 'comment');
+  const { list, index } = siblingsOf(stmt, true);
+  let from = index;
+  while (from > 0 && !PY_DEFINITIONS.has(list[from - 1].type)) from--;
+  let to = index + 1;
+  while (to < list.length && !PY_DEFINITIONS.has(list[to].type)) to++;
+  return list.slice(from, to).filter((n) => n.type !== 'comment');
+}
+
+/** moduleRun for rules: the runs of the whole file are cut once per analysis. */
+export function moduleRunVia(ctx: RuleContext, stmt: Node): Node[] {
+  const runs = ctx.memo(ctx.root, 'py.moduleRuns', () => {
+    const out = new Map<number, Node[]>();
+    let run: Node[] = [];
+    const flush = () => {
+      const code = run.filter((n) => n.type !== 'comment');
+      for (const n of run) out.set(n.id, code);
+      run = [];
+    };
+    for (const n of ctx.root.namedChildren) {
+      if (!n) continue;
+      if (PY_DEFINITIONS.has(n.type)) flush();
+      else run.push(n);
+    }
+    flush();
+    return out;
+  });
+  return runs.get(stmt.id) ?? moduleRun(stmt);
+}
+
+/**
+ * The named siblings of `node` (its parent's named children, comments included when asked) and its index among
+ * them. Stepping sibling by sibling costs a scan of the parent each time in tree-sitter; this reads them once.
+ */
+export function siblingsOf(node: Node, withComments = false, parent: Node | null = node.parent): { list: Node[]; index: number } {
+  const list = (parent ? parent.namedChildren : [node]).filter((n): n is Node => !!n && (withComments || n.type !== 'comment' || n.id === node.id));
+  return { list, index: Math.max(0, list.findIndex((n) => n.id === node.id)) };
 }
 
 /** The statements after `stmt` in its block, without comments. */
 export function laterSiblings(stmt: Node): Node[] {
-  const out: Node[] = [];
-  for (let s = stmt.nextNamedSibling; s; s = s.nextNamedSibling) if (s.type !== 'comment') out.push(s);
-  return out;
+  const { list, index } = siblingsOf(stmt);
+  return list.slice(index + 1);
 }
 
 /** The call of an expression statement `f(...)`, if that is all the statement is. */
@@ -260,12 +307,10 @@ export function foreverLoops(body: Node): Node[] {
 
 /** The nearest loop (for/while) that a `break`/`continue` at `node` belongs to, within its scope. */
 export function owningLoop(node: Node): Node | null {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'for_statement' || n.type === 'while_statement') {
-      // The loop's else clause is not part of the loop for break/continue.
-      return n;
-    }
-    if (PY_SCOPES.has(n.type)) return null;
+  const up = ancestorsOf(node);
+  for (let i = up.length - 1; i >= 0; i--) {
+    if (up[i].type === 'for_statement' || up[i].type === 'while_statement') return up[i];
+    if (PY_SCOPES.has(up[i].type)) return null;
   }
   return null;
 }
@@ -639,9 +684,10 @@ export function objectKey(expr: Node, bind: BindingsOf): string | undefined {
 }
 
 function insideClassBody(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'class_definition') return true;
-    if (n.type === 'function_definition') return false;
+  const up = ancestorsOf(node);
+  for (let i = up.length - 1; i >= 0; i--) {
+    if (up[i].type === 'class_definition') return true;
+    if (up[i].type === 'function_definition') return false;
   }
   return false;
 }
@@ -765,8 +811,11 @@ const LOCKISH = /lock|mutex|cond|sem/i;
  * no `X.release()` in between, in any enclosing block of its function.
  */
 export function isLockGuarded(node: Node): boolean {
-  for (let n: Node | null = node; n && n.parent; n = n.parent) {
-    if (PY_SCOPES.has(n.type) && n !== node) return false;
+  const chain = [...ancestorsOf(node), node];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const n = chain[i];
+    const parent = chain[i - 1];
+    if (PY_SCOPES.has(n.type) && i !== chain.length - 1) return false;
     if (n.type === 'with_statement') {
       const clause = n.namedChildren.find((c) => c?.type === 'with_clause');
       for (const item of clause?.namedChildren ?? []) {
@@ -775,9 +824,10 @@ export function isLockGuarded(node: Node): boolean {
         if (v && LOCKISH.test(v.text)) return true;
       }
     }
-    if (n.parent.type === 'block' || n.parent.type === 'module') {
-      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
-        const call = statementCall(s);
+    if (parent.type === 'block' || parent.type === 'module') {
+      const { list, index } = siblingsOf(n, false, parent);
+      for (let k = index - 1; k >= 0; k--) {
+        const call = statementCall(list[k]);
         if (!call) continue;
         const name = calleeName(call);
         if (name === 'release') break;
@@ -1054,9 +1104,10 @@ export function bindingKey(node: Node, bind: BindingsOf): string {
 }
 
 function insideLoop(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'for_statement' || n.type === 'while_statement' || n.type === 'list_comprehension' || n.type === 'generator_expression') return true;
-    if (PY_SCOPES.has(n.type)) return false;
+  const up = ancestorsOf(node);
+  for (let i = up.length - 1; i >= 0; i--) {
+    if (/^(for_statement|while_statement|list_comprehension|generator_expression)$/.test(up[i].type)) return true;
+    if (PY_SCOPES.has(up[i].type)) return false;
   }
   return false;
 }

@@ -3,6 +3,7 @@ import type { Node } from 'web-tree-sitter';
 import { eol, indentAt } from '../../engine/fix';
 import {
   aloneOnLine,
+  ancestorsOf,
   calleeName,
   caughtTypes,
   enclosingFunction,
@@ -14,12 +15,13 @@ import {
   keywordArgs,
   laterSiblings,
   lineSpan,
-  moduleRun,
+  moduleRunVia,
   positionalArgs,
   PY_SCOPES,
   receiverOf,
   statementCall,
   statementsOf,
+  topLevelOf,
 } from '../../engine/python';
 import { defineRule, type Fix, type RuleContext } from '../../engine/rule';
 
@@ -29,13 +31,6 @@ function lockMethodCall(stmt: Node, method: string): string | undefined {
   if (!call || calleeName(call) !== method) return undefined;
   const recv = receiverOf(call);
   return recv ? exprKey(recv) : undefined;
-}
-
-/** The top-level statement holding `node`. */
-function topLevel(node: Node): Node {
-  let n = node;
-  while (n.parent && n.parent.type !== 'module') n = n.parent;
-  return n;
 }
 
 /** Whether any descendant of `node` (or `node` itself) calls `L.release()`. */
@@ -96,10 +91,11 @@ function releasedInElse(stmt: Node, lock: string): boolean {
 
 /** Whether `node` is inside the body, an except or else clause of a try whose finally releases `lock`. */
 function protectedByEnclosingTry(node: Node, lock: string): boolean {
-  let child: Node = node;
-  for (let n = node.parent; n; child = n, n = n.parent) {
+  const chain = [...ancestorsOf(node), node];
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const n = chain[i];
     if (PY_SCOPES.has(n.type)) return false;
-    if (n.type === 'try_statement' && child.type !== 'finally_clause' && finallyReleases(n, lock)) return true;
+    if (n.type === 'try_statement' && chain[i + 1].type !== 'finally_clause' && finallyReleases(n, lock)) return true;
   }
   return false;
 }
@@ -214,7 +210,7 @@ export default defineRule({
     // Only acquire/release pairs: a function that just acquires leaves the release to its caller.
     const fnBody = enclosingFunction(stmt)?.childForFieldName('body');
     // At module level, look only at the statements of this run of module-level code.
-    const scope = fnBody ? [fnBody] : moduleRun(topLevel(stmt));
+    const scope = fnBody ? [fnBody] : moduleRunVia(ctx, topLevelOf(stmt));
     const releasedLater = scope.some((s) => {
       let found = false;
       const check = (n: Node): void | false => {

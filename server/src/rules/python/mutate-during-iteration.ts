@@ -2,6 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import {
   aliasKeys,
+  ancestorsOf,
   bindingsVia,
   classOfMethod,
   enclosingFunction,
@@ -11,11 +12,13 @@ import {
   mutationsOf,
   objectKey,
   owningLoop,
+  PY_SCOPES,
   pyFacts,
   statementOf,
   statementsOf,
   targetNames,
   threadSharedObjects,
+  topLevelOf,
   type MutationKind,
   type PyMutation,
 } from '../../engine/python';
@@ -62,18 +65,42 @@ function leavesLoop(m: Node, loop: Node): boolean {
   return false;
 }
 
-/** The mutations of `R` in the loop body, outside nested scopes and inner loops over the same collection. */
-function mutationsIn(body: Node, key: string): PyMutation[] {
-  const out: PyMutation[] = [];
-  forEachDescendant(body, (n) => {
-    if (n.type === 'for_statement') {
-      const inner = iterated(n.childForFieldName('right'));
-      // An inner loop over the same collection reports its own mutations.
-      if (inner && exprKey(inner.collection) === key) return false;
-    }
-    for (const m of mutationsOf(n)) if (m.kind !== 'write' && exprKey(m.object) === key) out.push(m);
+const MUTATION_TYPES: ReadonlySet<string> = new Set(['call', 'delete_statement', 'augmented_assignment']);
+
+/**
+ * The mutations of each loop's collection in a top-level declaration, by loop: every mutation belongs to the innermost
+ * enclosing `for` over the same collection within its scope (an inner loop over the same collection reports its own
+ * mutations, and nested functions run later). Computed once per declaration, so nested loops stay linear.
+ */
+function mutationsByLoop(ctx: RuleContext, top: Node): Map<number, PyMutation[]> {
+  return ctx.memo(top, 'py101.mutations', () => {
+    const out = new Map<number, PyMutation[]>();
+    forEachDescendant(
+      top,
+      (n) => {
+        for (const m of mutationsOf(n)) {
+          if (m.kind === 'write') continue;
+          const key = exprKey(m.object);
+          const up = ancestorsOf(n);
+          for (let i = up.length - 1; i >= 0 && !PY_SCOPES.has(up[i].type); i--) {
+            const p = up[i];
+            if (p.type !== 'for_statement') continue;
+            const body = p.childForFieldName('body');
+            const it = iterated(p.childForFieldName('right'));
+            // Only the loop body runs while iterating (not the right-hand side nor the else clause).
+            if (!body || !it || n.startIndex < body.startIndex || n.endIndex > body.endIndex || exprKey(it.collection) !== key) continue;
+            let l = out.get(p.id);
+            if (!l) out.set(p.id, (l = []));
+            l.push(m);
+            break;
+          }
+        }
+      },
+      true,
+      MUTATION_TYPES,
+    );
+    return out;
   });
-  return out;
 }
 
 /** Whether the loop body assigns the collection's name (or attribute) anew. */
@@ -199,13 +226,13 @@ export default defineRule({
     const body = loop.childForFieldName('body');
     if (!it || !body || !right) return;
     const key = exprKey(it.collection);
+    const muts = (mutationsByLoop(ctx, topLevelOf(loop)).get(loop.id) ?? []).filter((m) => !leavesLoop(m.node, loop));
+    if (!muts.length) return;
     // Iterating over `self` walks a container class whose methods are its own, not list methods.
     const fn = enclosingFunction(loop);
     if (fn && key === bindingsVia(ctx)(fn).params[0] && classOfMethod(fn)) return;
     // A loop that rebinds the name mutates a new object, not the one it iterates over.
     if (rebindsIn(body, key)) return;
-    const muts = mutationsIn(body, key).filter((m) => !leavesLoop(m.node, loop));
-    if (!muts.length) return;
     const bind = bindingsVia(ctx);
     const objKey = objectKey(it.collection, bind);
     const shared = !!objKey && aliasKeys(ctx, objKey).some((k) => threadSharedObjects(ctx).has(k));

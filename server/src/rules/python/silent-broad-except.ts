@@ -3,6 +3,8 @@ import type { Node } from 'web-tree-sitter';
 import { eol, indentAt, insertBefore } from '../../engine/fix';
 import {
   addImport,
+  ancestorsOf,
+  bindingsVia,
   calleeName,
   calleeText,
   caughtTypes,
@@ -14,11 +16,11 @@ import {
   importedNames,
   indentUnitAt,
   isForeverCondition,
-  laterSiblings,
   keywordArg,
+  laterSiblings,
   mergeInsertions,
   moduleNames,
-  moduleRun,
+  moduleRunVia,
   positionalArgs,
   PY_SCOPES,
   pyFacts,
@@ -26,6 +28,7 @@ import {
   statementsOf,
   targetNames,
   threadTargets,
+  topLevelOf,
 } from '../../engine/python';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
@@ -76,6 +79,10 @@ function recordsError(block: Node, alias: string | undefined): boolean {
 }
 
 /** Names (and `self.x` attributes) a subtree assigns, outside nested scopes. */
+const ASSIGNING_TYPES: ReadonlySet<string> = new Set([
+  'assignment', 'augmented_assignment', 'for_statement', 'as_pattern', 'import_statement', 'import_from_statement', 'named_expression',
+]);
+
 function assignedNames(node: Node): Set<string> {
   const out = new Set<string>();
   forEachDescendant(node, (n) => {
@@ -87,29 +94,58 @@ function assignedNames(node: Node): Set<string> {
     if (n.type === 'as_pattern') targetNames(n.childForFieldName('alias'), out);
     if (n.type === 'import_statement' || n.type === 'import_from_statement') for (const x of importedNames(n)) out.add(x);
     if (n.type === 'named_expression') targetNames(n.childForFieldName('name'), out);
-  });
+  }, false, ASSIGNING_TYPES);
   return out;
 }
 
 /** Whether `name` (an identifier or `self.x` text) is read somewhere in `scope` outside the handler. */
-function readElsewhere(scopes: Node[], handler: Node, name: string): boolean {
-  let found = false;
-  for (const scope of scopes) forEachDescendant(
-    scope,
-    (n) => {
-      if (found) return false;
-      if (n.startIndex >= handler.startIndex && n.endIndex <= handler.endIndex) return false;
-      const isName = (n.type === 'identifier' && n.text === name && n.parent?.type !== 'attribute') ||
-        (n.type === 'attribute' && exprKey(n) === name);
-      if (!isName) return;
-      // A store is not a read.
-      const p = n.parent;
-      if (p && (p.type === 'assignment' || p.type === 'augmented_assignment') && p.childForFieldName('left')?.id === n.id && p.type === 'assignment') return;
-      found = true;
-    },
-    true,
-  );
-  return found;
+const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'attribute']);
+const ASSIGNMENT_TYPE: ReadonlySet<string> = new Set(['assignment']);
+
+/** Where each name (or `self.x` text) is read in a scope node: computed once per analysis, so handlers stay linear. */
+function readsIn(ctx: RuleContext, scope: Node): Map<string, number[]> {
+  return ctx.memo(scope, 'py301.reads', () => {
+    const out = new Map<string, number[]>();
+    forEachDescendant(
+      scope,
+      (n) => {
+        const p = n.parent;
+        if (n.type === 'identifier' && p?.type === 'attribute') return;
+        // A store is not a read.
+        if (p?.type === 'assignment' && p.childForFieldName('left')?.id === n.id) return;
+        const key = n.type === 'identifier' ? n.text : exprKey(n);
+        let l = out.get(key);
+        if (!l) out.set(key, (l = []));
+        l.push(n.startIndex);
+      },
+      true,
+      NAME_TYPES,
+    );
+    return out;
+  });
+}
+
+/** Whether `name` (an identifier or `self.x` text) is read somewhere in `scopes` outside the handler. */
+function readElsewhere(ctx: RuleContext, scopes: Node[], handler: Node, name: string): boolean {
+  return scopes.some((scope) => (readsIn(ctx, scope).get(name) ?? []).some((at) => at < handler.startIndex || at >= handler.endIndex));
+}
+
+/** The first offset where each name is assigned in a scope node (computed once per analysis). */
+function firstAssignments(ctx: RuleContext, scope: Node): Map<string, number> {
+  return ctx.memo(scope, 'py301.assigned', () => {
+    const out = new Map<string, number>();
+    forEachDescendant(
+      scope,
+      (n) => {
+        const names = new Set<string>();
+        targetNames(n.childForFieldName('left'), names);
+        for (const x of names) if (!out.has(x)) out.set(x, n.startIndex);
+      },
+      false,
+      ASSIGNMENT_TYPE,
+    );
+    return out;
+  });
 }
 
 /** The try body consists only of imports (an optional-dependency fallback) or only cleanup calls. */
@@ -140,7 +176,7 @@ function isProbe(tryStmt: Node | null, body: Node | null, handler: Node[]): bool
  * The default-value idiom with the default set before the try: `code = None` / `try: code = f.__code__` /
  * `except Exception: pass` keeps the default when the probe fails, and the default records the failure.
  */
-function keepsPresetDefault(tryStmt: Node | null, body: Node | null, handler: Node[]): boolean {
+function keepsPresetDefault(ctx: RuleContext, tryStmt: Node | null, body: Node | null, handler: Node[]): boolean {
   if (!tryStmt || !body || !handler.every((s) => droppingStatement(s) === 'pass')) return false;
   const assigned = assignedNames(body);
   if (!assigned.size) return false;
@@ -149,28 +185,19 @@ function keepsPresetDefault(tryStmt: Node | null, body: Node | null, handler: No
   let scopes: Node[];
   if (fn) scopes = [fn.childForFieldName('body') ?? fn];
   else {
-    let top: Node = tryStmt;
-    while (top.parent && top.parent.type !== 'module') top = top.parent;
-    scopes = moduleRun(top);
+    scopes = moduleRunVia(ctx, topLevelOf(tryStmt));
   }
-  let found = false;
-  for (const scope of scopes) {
-    forEachDescendant(scope, (n) => {
-      if (found || n.startIndex >= tryStmt.startIndex) return false;
-      if (n.type !== 'assignment') return;
-      const names = new Set<string>();
-      targetNames(n.childForFieldName('left'), names);
-      if ([...names].some((x) => assigned.has(x))) found = true;
-    });
-  }
-  return found;
+  return scopes.some((scope) => {
+    const first = firstAssignments(ctx, scope);
+    return [...assigned].some((n) => (first.get(n) ?? Infinity) < tryStmt.startIndex);
+  });
 }
 
-/** The enclosing `while True:` loop of a node within its function, if any. */
-function inForeverLoop(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (PY_SCOPES.has(n.type)) return false;
-    if (n.type === 'while_statement' && isForeverCondition(n.childForFieldName('condition'))) return true;
+/** Whether a node whose ancestors are `up` runs inside a `while True:` loop of its own function. */
+function inForeverLoop(up: Node[]): boolean {
+  for (let i = up.length - 1; i >= 0; i--) {
+    if (PY_SCOPES.has(up[i].type)) return false;
+    if (up[i].type === 'while_statement' && isForeverCondition(up[i].childForFieldName('condition'))) return true;
   }
   return false;
 }
@@ -320,9 +347,17 @@ export default defineRule({
     const tryStmt = clause.parent;
     const tryBody = tryStmt?.childForFieldName('body') ?? null;
     if (exemptTryBody(tryBody)) return;
-    const fn = enclosingFunction(clause);
+    // The ancestors are computed once: each upward step costs a walk from the root in deep code.
+    const up = ancestorsOf(clause);
+    let fn: Node | null = null;
+    for (let i = up.length - 1; i >= 0 && up[i].type !== 'class_definition'; i--) {
+      if (up[i].type === 'function_definition') {
+        fn = up[i];
+        break;
+      }
+    }
     if (fn?.childForFieldName('name')?.text === '__del__') return;
-    if (keepsPresetDefault(tryStmt, tryBody, stmts) || isProbe(tryStmt, tryBody, stmts)) return;
+    if (keepsPresetDefault(ctx, tryStmt, tryBody, stmts) || isProbe(tryStmt, tryBody, stmts)) return;
     const handlerAssigns = assignedNames(block);
     if (handlerAssigns.size) {
       // Default-value idiom: the handler assigns what the try body assigns.
@@ -330,18 +365,17 @@ export default defineRule({
       if ([...handlerAssigns].some((n) => bodyAssigns.has(n))) return;
       // An error flag read elsewhere records the failure.
       // Module-level code looks only at its own run of statements (the engine caches findings per run).
-      let top: Node = clause;
-      while (top.parent && top.parent.type !== 'module') top = top.parent;
-      const scope = fn ? [fn] : moduleRun(top);
+      const scope = fn ? [fn] : moduleRunVia(ctx, up[1] ?? clause);
       const cls = fn && classOfMethod(fn);
       for (const n of handlerAssigns) {
         const where = n.includes('.') && cls ? [cls] : scope;
-        if (readElsewhere(where, block, n)) return;
-        if (fn && /^[A-Za-z_]\w*$/.test(n) && fnDeclaresGlobal(fn, n)) return;
+        if (readElsewhere(ctx, where, block, n)) return;
+        // A global or nonlocal set by the handler is state other code reads.
+        if (fn && (bindingsVia(ctx)(fn).globals.has(n) || bindingsVia(ctx)(fn).nonlocals.has(n))) return;
       }
     }
     const thread = fn ? threadTargets(ctx).has(qualifiedName(fn)) : false;
-    const severe = bare && (thread || inForeverLoop(clause));
+    const severe = bare && (thread || inForeverLoop(up));
     const what = bare ? 'bare except' : `except ${ctx.textOf(type!)}`;
     let message = `${what} drops the error without logging or re-raising it: failures here vanish without a trace`;
     if (bare) {
@@ -358,14 +392,3 @@ export default defineRule({
     ctx.report({ node: clause, message, severity: severe ? 'error' : 'warning', fixes });
   },
 });
-
-function fnDeclaresGlobal(fn: Node, name: string): boolean {
-  let found = false;
-  const body = fn.childForFieldName('body');
-  if (!body) return false;
-  forEachDescendant(body, (n) => {
-    if (found) return false;
-    if ((n.type === 'global_statement' || n.type === 'nonlocal_statement') && n.namedChildren.some((c) => c?.text === name)) found = true;
-  });
-  return found;
-}
