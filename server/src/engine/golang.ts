@@ -457,7 +457,8 @@ export function errCheckAfter(stmt: Node, errName: string): { ifStmt: Node; op: 
 const EXIT_CALL = /^(os\.Exit|panic|runtime\.Goexit|(\w+\.)*(Fatal|Fatalf|Fatalln|Exit|Exitf|Panic|Panicf|Panicln))$/;
 
 /** Whether a statement always leaves the enclosing block (return, goto, break, continue, panic, exit, fatal log). */
-export function statementTerminates(stmt: Node): boolean {
+export function statementTerminates(stmt: Node, nesting = 0): boolean {
+  if (nesting > 100) return false;
   let s: Node | null = stmt;
   for (let depth = 0; s && depth < 64; depth++) {
     switch (s.type) {
@@ -480,7 +481,7 @@ export function statementTerminates(stmt: Node): boolean {
         if (!alt) return false;
         const cons = s.childForFieldName('consequence');
         const last = statementsOf(cons);
-        if (!last.length || !statementTerminates(last[last.length - 1])) return false;
+        if (!last.length || !statementTerminates(last[last.length - 1], nesting + 1)) return false;
         s = alt;
         break;
       }
@@ -539,10 +540,14 @@ const CONTEXT_CTOR = /^(context\.With(Cancel|Timeout|Deadline|CancelCause|Timeou
  * receiver when its struct is declared in this file (needs the goStructs fact). Undefined when there is none.
  */
 export function contextInScope(ctx: RuleContext, node: Node): string | undefined {
-  for (let n: Node | null = node; n; n = n.parent) {
-    const p = n.parent;
+  const chain = [...ancestorsOf(ctx, node), node];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const n = chain[i];
+    const p = chain[i - 1];
     if (p?.type === 'statement_list') {
-      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
+      const siblings = p.namedChildren.filter((x): x is Node => !!x);
+      for (let j = siblings.findIndex((x) => x.id === n.id) - 1; j >= 0; j--) {
+        const s = siblings[j];
         if (s.type !== 'short_var_declaration' && s.type !== 'assignment_statement') continue;
         const call = s.childForFieldName('right')?.namedChild(0);
         const first = s.childForFieldName('left')?.namedChild(0);
@@ -551,12 +556,12 @@ export function contextInScope(ctx: RuleContext, node: Node): string | undefined
         }
       }
     }
-    if (GO_FUNCS.has(n.type) && n !== node) {
+    if (GO_FUNCS.has(n.type) && n.id !== node.id) {
       const param = paramsOf(n.childForFieldName('parameters')).find((x) => x.type === 'context.Context' && x.name && x.name !== '_');
       if (param) return param.name;
     }
   }
-  const top = enclosingTopFunc(node);
+  const top = chain.find((n) => n.type === 'function_declaration' || n.type === 'method_declaration');
   const recv = top && receiverOf(top);
   if (recv?.name && recv.name !== '_') {
     const field = findStruct(ctx, recv.type)?.info.fields.find((f) => f.type === 'context.Context' && f.names.length);
@@ -731,6 +736,8 @@ export const goEffects: FactProvider<GoEffects> = {
     const writes = new Set<string>();
     const ranges = new Set<string>();
     const loopReads = new Set<string>();
+    /** End offsets of the for statements around the node being visited (visits run in source order). */
+    const loopEnds: number[] = [];
     const body = seg.childForFieldName('body');
     if (body) {
       forEachDescendant(
@@ -755,15 +762,15 @@ export const goEffects: FactProvider<GoEffects> = {
           } else if (n.type === 'for_statement' || n.type === 'if_statement') {
             let conds: (Node | null | undefined)[];
             if (n.type === 'for_statement') {
+              while (loopEnds.length && loopEnds[loopEnds.length - 1] <= n.startIndex) loopEnds.pop();
+              loopEnds.push(n.endIndex);
               const cond = n.namedChildren.find((c) => c && c.type !== 'block' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment');
               conds = [cond, n.namedChildren.find((c) => c?.type === 'for_clause')?.childForFieldName('condition')];
             } else {
               // `if s.closed { return }` inside a loop is a loop exit on a field as well.
-              let inLoop = false;
-              for (let p = n.parent; p && !GO_FUNCS.has(p.type); p = p.parent) if (p.type === 'for_statement') inLoop = true;
-              const cons = n.childForFieldName('consequence');
-              const leaves = !!cons && (cons.descendantsOfType('return_statement').length > 0 || cons.descendantsOfType('break_statement').length > 0);
-              conds = inLoop && leaves ? [n.childForFieldName('condition')] : [];
+              while (loopEnds.length && loopEnds[loopEnds.length - 1] <= n.startIndex) loopEnds.pop();
+              const leaves = () => statementsOf(n.childForFieldName('consequence')).some((x) => x.type === 'return_statement' || x.type === 'break_statement');
+              conds = loopEnds.length && leaves() ? [n.childForFieldName('condition')] : [];
             }
             for (const c of conds) {
               if (!c) continue;
@@ -1122,4 +1129,56 @@ export function assignmentOperator(stmt: Node): string {
 export function topLevelMentions(ctx: RuleContext, node: Node, word: string): boolean {
   const top = ctx.root.childWithDescendant(node) ?? node;
   return ctx.memo(top, `mentions:${word}`, () => ctx.text.slice(top.startIndex, top.endIndex).includes(word));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ancestor chains: tree-sitter finds a node's parent by descending from the root, so walking up from a node nested
+// thousands of levels deep costs depth² steps; one cursor descent finds every ancestor at once.
+
+/** The ancestors of `node`, the root first and its parent last, from one descent of the tree (memoized). */
+export function ancestorsOf(ctx: RuleContext, node: Node): Node[] {
+  return ctx.memo(node, 'ancestors', () => {
+    const out: Node[] = [];
+    const cursor = node.tree.rootNode.walk();
+    let found = false;
+    try {
+      for (let guard = 0; guard < 1_000_000; guard++) {
+        const cur = cursor.currentNode;
+        if (cur.id === node.id) {
+          found = true;
+          break;
+        }
+        out.push(cur);
+        if (!cursor.gotoFirstChild()) break;
+        while (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) if (!cursor.gotoNextSibling()) break;
+        if (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) break;
+      }
+    } finally {
+      cursor.delete();
+    }
+    if (found) return out;
+    const up: Node[] = [];
+    for (let n = node.parent; n; n = n.parent) up.unshift(n);
+    return up;
+  });
+}
+
+/** The nearest enclosing function_declaration, method_declaration or func_literal (see ancestorsOf). */
+export function enclosingFuncOf(ctx: RuleContext, node: Node): Node | null {
+  const a = ancestorsOf(ctx, node);
+  for (let i = a.length - 1; i >= 0; i--) if (GO_FUNCS.has(a[i].type)) return a[i];
+  return null;
+}
+
+/** The enclosing top-level function_declaration or method_declaration (see ancestorsOf). */
+export function enclosingTopFuncOf(ctx: RuleContext, node: Node): Node | null {
+  for (const n of ancestorsOf(ctx, node)) if (n.type === 'function_declaration' || n.type === 'method_declaration') return n;
+  return null;
+}
+
+/** The function (declaration or func_literal) whose scope declares `name` as seen from `node` (see declaringFunc). */
+export function declaringFuncOf(ctx: RuleContext, node: Node, name: string): Node | null {
+  const a = ancestorsOf(ctx, node);
+  for (let i = a.length - 1; i >= 0; i--) if (GO_FUNCS.has(a[i].type) && declaresName(a[i], name)) return a[i];
+  return null;
 }

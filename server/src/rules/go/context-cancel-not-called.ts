@@ -5,10 +5,11 @@ import {
   GO_FUNCS,
   addAlignedStructField,
   calleeText,
+  ancestorsOf,
   classifyUse,
-  declaringFunc,
-  enclosingFunc,
-  enclosingTopFunc,
+  declaringFuncOf,
+  enclosingFuncOf,
+  enclosingTopFuncOf,
   forEachDescendant,
   findStruct,
   freshName,
@@ -61,7 +62,7 @@ function cancelUsed(scope: Node, name: string): boolean {
 }
 
 /** Why a deferred cancel would cut work short: the context outlives the function (returned, stored, goroutines). */
-function contextEscapes(scope: Node, name: string | undefined, after: number): string | undefined {
+function contextEscapes(ctx: RuleContext, scope: Node, name: string | undefined, after: number): string | undefined {
   if (!name) return undefined;
   for (const id of identifiersNamed(scope, name)) {
     if (id.startIndex < after) continue;
@@ -72,10 +73,13 @@ function contextEscapes(scope: Node, name: string | undefined, after: number): s
     if (use.kind === 'go-arg') return `${name} is handed to a goroutine`;
     if (use.kind === 'alias') return `${name} is copied to ${use.alias ?? 'another variable'}`;
     // Inside a func_literal that is started with go or passed on (not called in place), ctx outlives the call.
-    for (let f = enclosingFunc(id); f && f.id !== scope.id; f = enclosingFunc(f)) {
-      const call = f.parent;
+    const chain = ancestorsOf(ctx, id);
+    for (let i = chain.length - 1; i > 0 && chain[i].id !== scope.id; i--) {
+      const f = chain[i];
+      if (!GO_FUNCS.has(f.type)) continue;
+      const call = chain[i - 1];
       const invoked = call?.type === 'call_expression' && call.childForFieldName('function')?.id === f.id;
-      if (invoked && call!.parent?.type === 'go_statement') return `${name} is used by a goroutine`;
+      if (invoked && chain[i - 2]?.type === 'go_statement') return `${name} is used by a goroutine`;
       if (!invoked && f.type === 'func_literal') return `${name} is captured by a function value that may run later`;
     }
   }
@@ -83,10 +87,10 @@ function contextEscapes(scope: Node, name: string | undefined, after: number): s
 }
 
 /** The innermost for_statement holding `stmt` inside `fn` (not across function boundaries). */
-function enclosingLoop(stmt: Node, fn: Node): Node | undefined {
-  for (let n = stmt.parent; n && n.id !== fn.id; n = n.parent) {
-    if (GO_FUNCS.has(n.type)) return undefined;
-    if (n.type === 'for_statement') return n;
+function enclosingLoop(chain: Node[], fn: Node): Node | undefined {
+  for (let i = chain.length - 1; i >= 0 && chain[i].id !== fn.id; i--) {
+    if (GO_FUNCS.has(chain[i].type)) return undefined;
+    if (chain[i].type === 'for_statement') return chain[i];
   }
   return undefined;
 }
@@ -146,14 +150,14 @@ export default defineRule({
   check(node, ctx) {
     const b = bindingOf(node);
     if (!b) return;
-    const fn = enclosingFunc(node);
+    const fn = enclosingFuncOf(ctx, node);
     if (!fn) return;
     const callee = calleeText(b.call);
     const blank = b.cancel.type === 'identifier' && b.cancel.text === '_';
     let name = b.cancel.text;
     if (!blank) {
       if (b.cancel.type !== 'identifier') return; // stored in a field or element
-      const scope = node.type === 'assignment_statement' ? declaringFunc(node, name) : fn;
+      const scope = node.type === 'assignment_statement' ? declaringFuncOf(ctx, node, name) : fn;
       if (!scope) return; // a package-level variable
       // A named result is returned implicitly.
       if (paramsOf(scope.childForFieldName('result')).some((p) => p.name === name)) return;
@@ -169,13 +173,14 @@ export default defineRule({
 
 function buildFixes(ctx: RuleContext, node: Node, b: Binding, fn: Node, blank: boolean): Fix[] {
   const stmt = b.stmt;
-  if (stmt.parent?.type !== 'statement_list') return [];
+  const chain = ancestorsOf(ctx, stmt);
+  if (chain[chain.length - 1]?.type !== 'statement_list') return [];
   const callee = calleeText(b.call);
   const cause = /CancelCause$/.test(callee);
   const edits: TextEdit[] = [];
   let name = b.cancel.text;
   if (blank) {
-    name = freshName(enclosingTopFunc(node) ?? fn, 'cancel');
+    name = freshName(enclosingTopFuncOf(ctx, node) ?? fn, 'cancel');
     edits.push(replaceNode(b.cancel, name));
     if (node.type === 'assignment_statement') {
       edits.push(insertBefore(ctx.text, stmt, `var ${name} context.${cause ? 'CancelCauseFunc' : 'CancelFunc'}`));
@@ -183,9 +188,9 @@ function buildFixes(ctx: RuleContext, node: Node, b: Binding, fn: Node, blank: b
   }
   const invoke = `${name}(${cause ? 'nil' : ''})`;
   const fnName = fn.type === 'func_literal' ? 'the function literal' : (fn.childForFieldName('name')?.text ?? 'the function');
-  const escapes = contextEscapes(fn, b.ctxName, stmt.endIndex);
+  const escapes = contextEscapes(ctx, fn, b.ctxName, stmt.endIndex);
   const streamResult = STREAM_RESULT.exec(fn.childForFieldName('result')?.text ?? '')?.[0];
-  const loop = enclosingLoop(stmt, fn);
+  const loop = enclosingLoop(chain, fn);
   const deferEdits = [...edits, insertStatementAfter(ctx.text, stmt, `defer ${invoke}`)];
   if (streamResult && !escapes) {
     return [
@@ -211,7 +216,7 @@ function buildFixes(ctx: RuleContext, node: Node, b: Binding, fn: Node, blank: b
     const body = loop.childForFieldName('body');
     const stmts = statementsOf(body);
     const last = stmts[stmts.length - 1];
-    const direct = stmt.parent?.parent?.id === body?.id;
+    const direct = chain[chain.length - 2]?.id === body?.id;
     if (last && direct && !iterationCanEndEarly(stmt, loop)) {
       const end = last.id === stmt.id ? stmt : last;
       return [
@@ -235,7 +240,7 @@ function buildFixes(ctx: RuleContext, node: Node, b: Binding, fn: Node, blank: b
 
 /** An assisted fix keeping the cancel function on the receiver (so a Stop or Close method can call it). */
 function storeInField(ctx: RuleContext, node: Node, stmt: Node, name: string, edits: TextEdit[]): Fix | undefined {
-  const top = enclosingTopFunc(node);
+  const top = enclosingTopFuncOf(ctx, node);
   const recv = top && receiverOf(top);
   if (!recv?.name || recv.name === '_') return undefined;
   const st = findStruct(ctx, recv.type);

@@ -3,9 +3,9 @@ import type { Node } from 'web-tree-sitter';
 import { addGoImport } from '../../engine/fix';
 import {
   callArgs,
+  GO_FUNCS,
+  ancestorsOf,
   calleeText,
-  enclosingFunc,
-  enclosingTopFunc,
   forEachDescendant,
   goEffects,
   goFunctions,
@@ -28,7 +28,8 @@ const WRAPPER_NAME = /^(Fatal|Exit|Must)/;
 const TESTING_TYPE = /^\*?testing\.(T|B|F|TB)$|^\*?check\.C$/;
 
 /** Deferred calls that do not matter when the process exits: cancelling contexts, stopping timers, unlocking. */
-function harmlessDefer(call: Node): boolean {
+function harmlessDefer(call: Node, depth = 0): boolean {
+  if (depth > 20) return false;
   const callee = calleeText(call);
   if (/^(\w+\.)*(cancel\w*|\w*[cC]ancel)$/.test(callee) || /\.(Stop|Unlock|RUnlock|Done)$/.test(callee)) return true;
   if (callee === 'signal.Stop' || callee === 'os.Exit') return true;
@@ -37,7 +38,7 @@ function harmlessDefer(call: Node): boolean {
     const stmts = statementsOf(f.childForFieldName('body'));
     return stmts.every((s) => {
       const c = s.type === 'expression_statement' ? s.namedChild(0) : null;
-      return c?.type === 'call_expression' && harmlessDefer(c);
+      return c?.type === 'call_expression' && harmlessDefer(c, depth + 1);
     });
   }
   return false;
@@ -51,14 +52,14 @@ interface ExitCall {
   method: 'Fatal' | 'Fatalf' | 'Fatalln' | 'Exit';
 }
 
-function exitCallOf(call: Node, isTestFile: boolean): ExitCall | undefined {
+function exitCallOf(call: Node, funcs: Node[], isTestFile: boolean): ExitCall | undefined {
   const callee = calleeText(call);
   if (callee === 'os.Exit') return { callee, receiver: '', method: 'Exit' };
   const m = FATAL.exec(callee);
   if (!m || !m[1]) return undefined;
   // In tests, t.Fatal, b.Fatal and suite helpers stop the test, not the process: only the log package counts.
   if (isTestFile && m[1] !== 'log') return undefined;
-  for (let f = enclosingFunc(call); f; f = enclosingFunc(f)) {
+  for (const f of funcs) {
     if (paramsOf(f.childForFieldName('parameters')).some((p) => p.name === m[1] && TESTING_TYPE.test(p.type))) return undefined;
   }
   return { callee, receiver: m[1], method: m[2] as ExitCall['method'] };
@@ -88,10 +89,13 @@ export default defineRule({
     related: 'gocritic exitAfterDefer, revive deep-exit; GO302 panic-on-recoverable-error.',
   },
   check(node, ctx) {
-    const fn = enclosingFunc(node);
+    if (!/(^os\.Exit|\.Fatal|\.Fatalf|\.Fatalln)$/.test(calleeText(node))) return;
+    const chain = ancestorsOf(ctx, node);
+    const funcs = chain.filter((n) => GO_FUNCS.has(n.type)).reverse();
+    const fn = funcs[0];
     if (!fn) return;
-    const top = enclosingTopFunc(node) ?? fn;
-    const exit = exitCallOf(node, ctx.isTestFile);
+    const top = funcs[funcs.length - 1];
+    const exit = exitCallOf(node, funcs, ctx.isTestFile);
     if (!exit) return;
     const topName = top.childForFieldName('name')?.text ?? '';
     // Logger wrappers: the exit is their contract.
@@ -100,8 +104,8 @@ export default defineRule({
 
     if (exit.method !== 'Exit' && selfMethodDoesNotExit(ctx, node, top, exit)) return;
     const pkg = goPackageName(ctx);
-    const goroutine = goroutineContext(ctx, node, top);
-    const handler = servesRequests(node);
+    const goroutine = goroutineContext(ctx, chain, top);
+    const handler = servesRequests(funcs);
     const imports = goImportPaths(ctx);
     const library =
       pkg !== 'main' &&
@@ -131,7 +135,7 @@ export default defineRule({
       severity = 'info';
       message = `${what} skips the deferred ${afterDefer}: the process exits without running it`;
     }
-    const fixes = goroutine || handler || library ? buildFixes(ctx, node, fn, top, exit, !!goroutine, handler) : [];
+    const fixes = goroutine || handler || library ? buildFixes(ctx, chain, node, fn, top, exit, !!goroutine, handler) : [];
     ctx.report({ node, message, severity, fixes });
   },
 });
@@ -165,11 +169,12 @@ function terminalExit(call: Node, fn: Node): boolean {
 }
 
 /** Why the exit runs on a goroutine: `a goroutine` for a go func literal, `s.poll, which is started with go`… */
-function goroutineContext(ctx: RuleContext, call: Node, top: Node): string | undefined {
-  for (let f = enclosingFunc(call); f; f = enclosingFunc(f)) {
+function goroutineContext(ctx: RuleContext, chain: Node[], top: Node): string | undefined {
+  for (let i = chain.length - 1; i > 1; i--) {
+    const f = chain[i];
     if (f.type !== 'func_literal') continue;
-    const c = f.parent;
-    if (c?.type === 'call_expression' && c.childForFieldName('function')?.id === f.id && c.parent?.type === 'go_statement') return 'a goroutine';
+    const c = chain[i - 1];
+    if (c.type === 'call_expression' && c.childForFieldName('function')?.id === f.id && chain[i - 2].type === 'go_statement') return 'a goroutine';
   }
   const name = top.childForFieldName('name')?.text ?? '';
   if (!name) return undefined;
@@ -184,8 +189,8 @@ function goroutineContext(ctx: RuleContext, call: Node, top: Node): string | und
 }
 
 /** Whether the exit runs while serving an HTTP request (a function with an http.ResponseWriter parameter). */
-function servesRequests(call: Node): boolean {
-  for (let f = enclosingFunc(call); f; f = enclosingFunc(f)) {
+function servesRequests(funcs: Node[]): boolean {
+  for (const f of funcs) {
     if (paramsOf(f.childForFieldName('parameters')).some((p) => p.type === 'http.ResponseWriter' || p.type === '*gin.Context' || p.type === 'echo.Context')) return true;
   }
   return false;
@@ -220,9 +225,9 @@ function printOf(method: ExitCall['method']): string {
   return method === 'Fatalf' ? 'Printf' : method === 'Fatalln' ? 'Println' : 'Print';
 }
 
-function buildFixes(ctx: RuleContext, call: Node, fn: Node, top: Node, exit: ExitCall, inGoroutine: boolean, handler: boolean): Fix[] {
-  const stmt = call.parent;
-  if (stmt?.type !== 'expression_statement' || stmt.parent?.type !== 'statement_list') return [];
+function buildFixes(ctx: RuleContext, chain: Node[], call: Node, fn: Node, top: Node, exit: ExitCall, inGoroutine: boolean, handler: boolean): Fix[] {
+  const stmt = chain[chain.length - 1];
+  if (stmt?.type !== 'expression_statement' || chain[chain.length - 2]?.type !== 'statement_list') return [];
   const fixes: Fix[] = [];
   const result = fn.childForFieldName('result');
   const results = result ? (result.type === 'parameter_list' ? paramsOf(result) : [{ name: '', type: result.text }]) : [];

@@ -5,9 +5,11 @@ import {
   addAlignedStructField,
   blockBodyAt,
   calleeText,
+  GO_FUNCS,
+  ancestorsOf,
   contextInScope,
-  enclosingFunc,
-  enclosingTopFunc,
+  enclosingFuncOf,
+  enclosingTopFuncOf,
   findStruct,
   forEachDescendant,
   freshName,
@@ -50,8 +52,9 @@ function shapeOf(loop: Node): Shape | undefined {
 }
 
 /** The label of a labeled loop (`L: for …`), if any. */
-function labelOf(loop: Node): string | undefined {
-  return loop.parent?.type === 'labeled_statement' ? loop.parent.childForFieldName('label')?.text : undefined;
+function labelOf(ctx: RuleContext, loop: Node): string | undefined {
+  const parent = ancestorsOf(ctx, loop).at(-1);
+  return parent?.type === 'labeled_statement' ? parent.childForFieldName('label')?.text : undefined;
 }
 
 /** Whether `scope` (part of the loop's body) holds a statement or call that leaves the loop. */
@@ -105,13 +108,12 @@ function stopCases(select: Node): Node[] {
  * Whether a cancellation case's channel variable is reassigned somewhere in the function (`cancelCh = nil` in the
  * case, or in a helper closure), the idiom that stops a closed channel from firing again.
  */
-function disarmed(commCase: Node, loop: Node): boolean {
+function disarmed(ctx: RuleContext, commCase: Node, loop: Node): boolean {
   const comm = commCase.childForFieldName('communication');
   const recv = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : comm?.type === 'expression_statement' ? comm.namedChild(0) : comm;
   const operand = recv?.childForFieldName('operand');
   if (!operand || operand.type === 'call_expression') return false;
-  let fn: Node | null = enclosingFunc(loop);
-  while (fn && enclosingFunc(fn)) fn = enclosingFunc(fn);
+  const fn = ancestorsOf(ctx, loop).find((n) => GO_FUNCS.has(n.type));
   if (!fn) return false;
   let found = false;
   forEachDescendant(
@@ -151,16 +153,16 @@ export default defineRule({
   check(node, ctx) {
     const shape = shapeOf(node);
     if (!shape) return;
-    const label = labelOf(node);
+    const label = labelOf(ctx, node);
     const body = node.childForFieldName('body')!;
     let openStops: Node[] = [];
     if (shape.kind === 'select') {
-      openStops = shape.selects.flatMap(stopCases).filter((c) => !hasExit(c, node, label) && !disarmed(c, node));
+      openStops = shape.selects.flatMap(stopCases).filter((c) => !hasExit(c, node, label) && !disarmed(ctx, c, node));
       if (hasExit(body, node, label) && !openStops.length) return;
     } else if (hasExit(body, node, label)) {
       return;
     }
-    const top = enclosingTopFunc(node);
+    const top = enclosingTopFuncOf(ctx, node);
     const topName = top?.childForFieldName('name')?.text ?? '';
     const mainPkg = goPackageName(ctx) === 'main';
     if (mainPkg && top?.type === 'function_declaration' && (topName === 'main' || topName === 'init')) return;
@@ -231,9 +233,10 @@ function loopEdits(ctx: RuleContext, loop: Node, shape: Shape, recv: string, ret
   let chan = shape.right.text;
   if (shape.right.type === 'call_expression') {
     // Hoist time.Tick out of the select, or every iteration would start a new ticker.
-    const fn = enclosingTopFunc(loop) ?? loop;
+    const fn = enclosingTopFuncOf(ctx, loop) ?? loop;
     chan = freshName(fn, 'tick');
-    const stmt = loop.parent?.type === 'labeled_statement' ? loop.parent : loop;
+    const parent = ancestorsOf(ctx, loop).at(-1);
+    const stmt = parent?.type === 'labeled_statement' ? parent : loop;
     edits.push({ start: stmt.startIndex, end: stmt.startIndex, newText: `${chan} := ${shape.right.text}${nl}${ind}` });
   }
   const left = shape.left && shape.left.text !== '_' ? `${shape.left.text} ${shape.op} ` : '';
@@ -253,7 +256,7 @@ function loopEdits(ctx: RuleContext, loop: Node, shape: Shape, recv: string, ret
 }
 
 function buildFixes(ctx: RuleContext, loop: Node, shape: Shape, openStops: Node[]): Fix[] {
-  const fn = enclosingFunc(loop);
+  const fn = enclosingFuncOf(ctx, loop);
   if (!fn) return [];
   const nl = ctx.text.includes('\r\n') ? '\r\n' : '\n';
   // A cancellation case that does not leave the loop: make it return.
@@ -285,7 +288,7 @@ function buildFixes(ctx: RuleContext, loop: Node, shape: Shape, openStops: Node[
 
 /** Assisted: add `ctx context.Context` to the enclosing top-level function and pass a context at its calls here. */
 function addContextParam(ctx: RuleContext, loop: Node, shape: Shape, fn: Node): Fix | undefined {
-  const top = enclosingTopFunc(loop);
+  const top = enclosingTopFuncOf(ctx, loop);
   const params = top?.childForFieldName('parameters');
   if (!top || !params) return undefined;
   const name = freshName(top, 'ctx');
@@ -307,7 +310,7 @@ function addContextParam(ctx: RuleContext, loop: Node, shape: Shape, fn: Node): 
     if (!recv && f?.type === 'identifier' && f.text === fname) matches = true;
     if (recv && f?.type === 'selector_expression' && f.childForFieldName('field')?.text === fname) {
       // Only calls through the receiver of another method of the same type: other operands may be other types.
-      const caller = enclosingTopFunc(call);
+      const caller = enclosingTopFuncOf(ctx, call);
       const cr = caller && receiverOf(caller);
       matches = !!cr && cr.type === recv.type && !!cr.name && f.childForFieldName('operand')?.text === cr.name;
     }
@@ -333,7 +336,7 @@ function recursive(call: Node, fname: string, recv: { name: string } | undefined
 
 /** Assisted: add a `stop chan struct{}` field to the receiver's struct (declared in this file) and return when it is closed. */
 function addStopField(ctx: RuleContext, loop: Node, shape: Shape, fn: Node): Fix | undefined {
-  const top = enclosingTopFunc(loop);
+  const top = enclosingTopFuncOf(ctx, loop);
   const recv = top && receiverOf(top);
   if (!recv?.name || recv.name === '_') return undefined;
   const st = findStruct(ctx, recv.type);

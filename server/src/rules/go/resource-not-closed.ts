@@ -6,8 +6,9 @@ import {
   callArgs,
   calleeText,
   classifyUse,
-  declaringFunc,
-  enclosingFunc,
+  ancestorsOf,
+  declaringFuncOf,
+  enclosingFuncOf,
   errCheckAfter,
   forEachDescendant,
   goHeader,
@@ -156,11 +157,12 @@ function importedNames(ctx: RuleContext): Set<string> {
   });
 }
 
-/** The innermost loop holding `node` in its function, if any. */
-function inLoop(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (GO_FUNCS.has(n.type)) return false;
-    if (n.type === 'for_statement') return true;
+/** Whether a loop of its own function holds `node`. */
+function inLoop(ctx: RuleContext, node: Node): boolean {
+  const a = ancestorsOf(ctx, node);
+  for (let i = a.length - 1; i >= 0; i--) {
+    if (GO_FUNCS.has(a[i].type)) return false;
+    if (a[i].type === 'for_statement') return true;
   }
   return false;
 }
@@ -199,13 +201,14 @@ export default defineRule({
     const target = left[0];
     if (target.type !== 'identifier' || target.text === '_') return;
     const name = target.text;
-    const fn = enclosingFunc(node);
+    const fn = enclosingFuncOf(ctx, node);
     if (!fn) return;
-    const scope = node.type === 'assignment_statement' ? declaringFunc(node, name) : fn;
+    const scope = node.type === 'assignment_statement' ? declaringFuncOf(ctx, node, name) : fn;
     if (!scope) return; // a package-level variable lives for the process
     if (paramsOf(scope.childForFieldName('result')).some((p) => p.name === name)) return; // returned by name
     // Process-lifetime handles opened in main() or init() (outside any loop).
-    if (fn.type === 'function_declaration' && !inLoop(node)) {
+    const loop = inLoop(ctx, node);
+    if (fn.type === 'function_declaration' && !loop) {
       const fname = fn.childForFieldName('name')?.text;
       if (fname === 'init' || (fname === 'main' && goPackageName(ctx) === 'main')) return;
     }
@@ -218,7 +221,6 @@ export default defineRule({
       if (p && (p.type === 'short_var_declaration' || p.type === 'assignment_statement') && /^os\.Std(in|out|err)$/.test(p.childForFieldName('right')?.text ?? '')) return;
       if (judge(classifyUse(id), scope) !== 'use') return;
     }
-    const loop = inLoop(node);
     const callee = calleeText(call);
     const leak = loop ? `each iteration leaks ${res.leak}` : `each call leaks ${res.leak}`;
     ctx.report({
@@ -232,7 +234,8 @@ export default defineRule({
 
 /** Where `defer x.Close()` goes, and whether it must be guarded against a nil handle. */
 function placement(ctx: RuleContext, stmt: Node, errName: string | undefined): { edit: (code: string) => TextEdit; guarded: boolean } | undefined {
-  const parent = stmt.parent;
+  const chain = ancestorsOf(ctx, stmt);
+  const parent = chain[chain.length - 1];
   if (parent?.type === 'if_statement' && parent.childForFieldName('initializer')?.id === stmt.id) {
     // if f, err := os.Open(p); err == nil { … }  →  defer at the top of the success branch.
     const cond = parent.childForFieldName('condition');
@@ -345,7 +348,7 @@ function joinedCloseFix(ctx: RuleContext, stmt: Node, fn: Node, name: string, at
   } else {
     return undefined;
   }
-  if (shadowedAt(stmt, fn, errVar)) return undefined;
+  if (shadowedAt([...ancestorsOf(ctx, stmt), stmt], fn, errVar)) return undefined;
   const body = `defer func() {\n\tif cerr := ${name}.Close(); cerr != nil && ${errVar} == nil {\n\t\t${errVar} = cerr\n\t}\n}()`;
   const code = guard ? `if ${name} != nil {\n${body.split('\n').map((l) => '\t' + l).join('\n')}\n}` : body;
   edits.push(at(code));
@@ -365,7 +368,7 @@ function resultName(fn: Node): string {
 }
 
 /** Whether `name` is redeclared in a block that encloses `stmt` below the function's top level (or by `stmt`). */
-function shadowedAt(stmt: Node, fn: Node, name: string): boolean {
+function shadowedAt(chain: Node[], fn: Node, name: string): boolean {
   const top = fn.childForFieldName('body')?.namedChildren.find((n) => n?.type === 'statement_list');
   const declares = (s: Node | null | undefined): boolean => {
     if (!s) return false;
@@ -376,9 +379,9 @@ function shadowedAt(stmt: Node, fn: Node, name: string): boolean {
     if (s.type === 'for_clause') return declares(s.childForFieldName('initializer'));
     return false;
   };
-  for (let n: Node | null = stmt; n && n.id !== fn.id; n = n.parent) {
-    const p: Node | null = n.parent;
-    if (!p) break;
+  for (let i = chain.length - 1; i > 0 && chain[i].id !== fn.id; i--) {
+    const n = chain[i];
+    const p = chain[i - 1];
     if (p.type === 'statement_list') {
       if (p.id === top?.id) return false;
       for (let s: Node | null = n; s; s = s.previousNamedSibling) if (declares(s)) return true;

@@ -5,9 +5,8 @@ import {
   GO_FUNCS,
   addAlignedStructField,
   callArgs,
+  ancestorsOf,
   calleeText,
-  enclosingFunc,
-  enclosingTopFunc,
   findStruct,
   forEachDescendant,
   freshName,
@@ -132,7 +131,8 @@ export default defineRule({
     related: 'gosec G118 (context-propagation leaks), uber-go/goleak (runtime, in tests), staticcheck SA2000 (wg.Add inside the goroutine); GO401 goroutine-loop-without-exit.',
   },
   check(node, ctx) {
-    const top = enclosingTopFunc(node);
+    const chain = ancestorsOf(ctx, node);
+    const top = chain.find((n) => n.type === 'function_declaration' || n.type === 'method_declaration');
     const recv = top && receiverOf(top);
     if (!top || !recv?.type) return;
     const funcs = ctx.facts(goFunctions);
@@ -183,7 +183,7 @@ export default defineRule({
     if (!target.loops && !target.serves) return; // one-shot: a result or waiter goroutine (cmd.Wait, wg.Wait)
     if (!target.hasFor && target.sends) return; // `errc <- srv.Serve(l)`, a select that sends its outcome: one-shot
     if (!target.loops && target.serves && teardownEffects.some((e) => e.calls.some((c) => /\.(Shutdown|Close|Stop|GracefulStop)$/.test(c)))) return;
-    if (target.tracked || addBefore(node)) return;
+    if (target.tracked || addBefore(chain, node)) return;
 
     // The teardown that stops the goroutine (closes what it ranges over, writes what its loop checks), if any.
     const stopsIt = (e: GoEffects): boolean => target.ranges.some((r) => e.closes.includes(r)) || target.loopReads.some((r) => e.writes.includes(r));
@@ -198,22 +198,23 @@ export default defineRule({
     const message = cancellable
       ? `${stopName} returns before ${what} exits: nothing waits for it, so it can still be running (and using what ${stopName} released) after shutdown`
       : `${what} runs until the process exits: it has no cancellation path and nothing waits for it, so ${stopName} cannot stop it and every start leaks it`;
-    ctx.report({ node, message, severity: cancellable ? 'info' : 'warning', fixes: buildFixes(ctx, node, call, fnNode, top, recv, target, teardowns, teardownEffects, cancellable) });
+    ctx.report({ node, message, severity: cancellable ? 'info' : 'warning', fixes: buildFixes(ctx, chain, node, call, fnNode, top, recv, target, teardowns, teardownEffects, cancellable) });
   },
 });
 
 /** Whether the statement before the go statement (comments skipped) is `X.Add(…)`. */
-function addBefore(goStmt: Node): boolean {
-  let prev = goStmt.previousNamedSibling;
-  while (prev?.type === 'comment') prev = prev.previousNamedSibling;
+function addBefore(chain: Node[], goStmt: Node): boolean {
+  const siblings = (chain.at(-1)?.namedChildren ?? []).filter((n): n is Node => !!n && n.type !== 'comment');
+  const prev = siblings[siblings.findIndex((n) => n.id === goStmt.id) - 1];
   const c = prev?.type === 'expression_statement' ? prev.namedChild(0) : undefined;
   return c?.type === 'call_expression' && /\.Add$/.test(calleeText(c));
 }
 
 /** The names declared by the for statements around `node` inside its function (range and for-clause variables). */
-function loopVars(node: Node): Set<string> {
+function loopVars(chain: Node[]): Set<string> {
   const out = new Set<string>();
-  for (let n = node.parent; n && !GO_FUNCS.has(n.type); n = n.parent) {
+  for (let i = chain.length - 1; i >= 0 && !GO_FUNCS.has(chain[i].type); i--) {
+    const n = chain[i];
     if (n.type !== 'for_statement') continue;
     for (const c of n.namedChildren) {
       const decl = c?.type === 'range_clause' ? c : c?.type === 'for_clause' ? c.childForFieldName('initializer') : null;
@@ -226,11 +227,14 @@ function loopVars(node: Node): Set<string> {
 }
 
 /** Whether an identifier is assigned after `node` in its function, or anywhere in a loop around `node`. */
-function reassigned(node: Node, name: string): boolean {
-  const fn = enclosingFunc(node);
+function reassigned(chain: Node[], node: Node, name: string): boolean {
+  let fn: Node | undefined;
+  let loop: Node | undefined;
+  for (let i = chain.length - 1; i >= 0 && !fn; i--) {
+    if (GO_FUNCS.has(chain[i].type)) fn = chain[i];
+    else if (chain[i].type === 'for_statement') loop = chain[i];
+  }
   if (!fn) return false;
-  let loop: Node | null = null;
-  for (let n = node.parent; n && n.id !== fn.id; n = n.parent) if (n.type === 'for_statement') loop = n;
   let found = false;
   forEachDescendant(fn, (n) => {
     if (found) return false;
@@ -243,10 +247,12 @@ function reassigned(node: Node, name: string): boolean {
 }
 
 /** Whether evaluating `e` inside the goroutine gives what the go statement evaluated (no loop variable, no call). */
-function stable(e: Node, goStmt: Node, vars: Set<string>): boolean {
+function stable(e: Node, chain: Node[], goStmt: Node, vars: Set<string>, depth = 0): boolean {
+  if (depth > 50) return false;
+  const sub = (x: Node | null): boolean => !!x && stable(x, chain, goStmt, vars, depth + 1);
   switch (e.type) {
     case 'identifier':
-      return !vars.has(e.text) && !reassigned(goStmt, e.text);
+      return !vars.has(e.text) && !reassigned(chain, goStmt, e.text);
     case 'int_literal':
     case 'float_literal':
     case 'imaginary_literal':
@@ -258,13 +264,13 @@ function stable(e: Node, goStmt: Node, vars: Set<string>): boolean {
     case 'false':
       return true;
     case 'selector_expression':
-      return stable(e.childForFieldName('operand')!, goStmt, vars);
+      return sub(e.childForFieldName('operand'));
     case 'parenthesized_expression':
-      return !!e.namedChild(0) && stable(e.namedChild(0)!, goStmt, vars);
+      return sub(e.namedChild(0));
     case 'unary_expression':
-      return e.child(0)?.type !== '<-' && stable(e.childForFieldName('operand')!, goStmt, vars);
+      return e.child(0)?.type !== '<-' && sub(e.childForFieldName('operand'));
     case 'binary_expression':
-      return stable(e.childForFieldName('left')!, goStmt, vars) && stable(e.childForFieldName('right')!, goStmt, vars);
+      return sub(e.childForFieldName('left')) && sub(e.childForFieldName('right'));
     default:
       return false;
   }
@@ -282,6 +288,7 @@ function waitGroupField(info: { fields: { names: string[]; type: string }[] }): 
 
 function buildFixes(
   ctx: RuleContext,
+  chain: Node[],
   goStmt: Node,
   call: Node,
   fnNode: Node,
@@ -292,7 +299,7 @@ function buildFixes(
   teardownEffects: GoEffects[],
   cancellable: boolean,
 ): Fix[] {
-  if (!recv.name || recv.name === '_' || goStmt.parent?.type !== 'statement_list') return [];
+  if (!recv.name || recv.name === '_' || chain.at(-1)?.type !== 'statement_list') return [];
   const st = findStruct(ctx, recv.type);
   if (!st) return [];
   const wg = waitGroupField(st.info);
@@ -309,13 +316,13 @@ function buildFixes(
     edits.push(insertBefore(text, goStmt, `${R}.Add(1)`));
     edits.push(doneFirst(text, body, `defer ${R}.Done()`, nl));
   } else {
-    const vars = loopVars(goStmt);
+    const vars = loopVars(chain);
     const args = callArgs(call);
     const capture: { param: string; type: string; arg: string }[] = [];
     const params = target.decl ? paramsOf(target.decl.childForFieldName('parameters')) : [];
     const inner: string[] = [];
     args.forEach((a, i) => {
-      if (stable(a, goStmt, vars)) {
+      if (stable(a, chain, goStmt, vars)) {
         inner.push(a.text);
         return;
       }
