@@ -349,3 +349,13 @@ func (s *Store) search(idx interface {
 func (s *Store) adopt(r io.Reader) error { return nil }
 
 func newReader(f *os.File) io.Reader { return f }
+
+// No fix: the success branch is an else-if chain, with no block of its own to hold the close.
+func sizeOf(path string) (int64, error) {
+	if f, err := os.Open(path); err != nil { // want GO203
+		return 0, err
+	} else if st, err := f.Stat(); err == nil {
+		return st.Size(), nil
+	}
+	return 0, nil
+}

@@ -130,7 +130,7 @@ export default defineRule({
   language: 'go',
   category: 'shutdown/lifecycle',
   severity: 'warning',
-  fix: 'always',
+  fix: 'sometimes',
   summary: 'The cancel function of context.WithCancel/WithTimeout/WithDeadline is discarded or never called, so the context and its timer leak.',
   kinds: ['short_var_declaration', 'assignment_statement', 'var_spec'],
   facts: [goStructs],

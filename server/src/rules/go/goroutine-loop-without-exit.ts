@@ -133,7 +133,7 @@ export default defineRule({
   language: 'go',
   category: 'shutdown/lifecycle',
   severity: 'warning',
-  fix: 'always',
+  fix: 'sometimes',
   summary: 'A ticker loop or a for-select loop has no return, break or exit path, so its goroutine can never be stopped.',
   kinds: ['for_statement'],
   facts: [goHeader, goFunctions, goEffects, goStructs],

@@ -173,7 +173,7 @@ export default defineRule({
   language: 'go',
   category: 'resource-leak',
   severity: 'warning',
-  fix: 'always',
+  fix: 'sometimes',
   summary: 'A file, connection, listener, database handle or result set is opened and never closed, leaking a descriptor per call.',
   kinds: ['short_var_declaration', 'assignment_statement'],
   facts: [goHeader],
