@@ -246,7 +246,7 @@ function runMeasured(cmd, args, opts = {}) {
       if (viaTime) {
         const at = err.lastIndexOf('\tCommand being timed:');
         const timing = at === -1 ? '' : err.slice(at);
-        if (at !== -1) err = err.slice(0, at);
+        if (at !== -1) err = err.slice(0, at).replace(/^Command exited with non-zero status \d+\n?/m, '');
         const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(timing);
         const cpu = /Percent of CPU this job got: (\d+)%/.exec(timing);
         if (rss) maxRssKb = Number(rss[1]);
