@@ -230,21 +230,43 @@ export function fixKeepsSyntax(language: LanguageId, text: string, edits: readon
   return syntaxErrorCount(language, fixed) <= base;
 }
 
+/** The first and last line an edit touches, widened by one line each way (gofmt aligns neighbouring lines). */
+function lineSpan(lineStarts: readonly number[], e: TextEdit): [number, number] {
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return [lineOf(e.start) - 1, lineOf(e.end) + 1];
+}
+
 /**
  * Picks the safe fixes of a set of findings that can be applied together: the first safe fix of each finding,
- * skipping any that overlaps an edit already chosen (fix-all applies the rest in the next round).
+ * skipping any whose edits touch the lines of, or the lines next to, an edit already chosen (two fields added to
+ * one struct must be aligned against each other, not against the old text). Fix-all applies the rest in the next
+ * round. Identical edits of two fixes (the same import added twice) are kept once.
  */
-export function chooseSafeFixes(findings: readonly Finding[]): Fix[] {
+export function chooseSafeFixes(findings: readonly Finding[], text: string): Fix[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   const chosen: Fix[] = [];
   const all: TextEdit[] = [];
+  const spans: [number, number][] = [];
   for (const f of findings) {
     const fix = f.fixes.find((x) => x.applicability === 'safe');
     if (!fix) continue;
-    // Two fixes adding the same import or field produce the same insertion: keep one copy.
     const edits = fix.edits.filter((e) => !all.some((a) => a.start === e.start && a.end === e.end && a.newText === e.newText));
     if (editsOverlap(edits, all)) continue;
+    const mine = edits.map((e) => lineSpan(starts, e));
+    if (mine.some(([a, b]) => spans.some(([c, d]) => a <= d && c <= b))) continue;
     chosen.push({ ...fix, edits });
     all.push(...edits);
+    spans.push(...mine);
   }
   return chosen;
 }

@@ -41,7 +41,7 @@ export function fixAll(
   const baseErrors = syntaxErrorCount(language, text);
   for (let round = 0; round < maxRounds; round++) {
     const { findings } = analyzeText(language, current, rules, opts);
-    const fixes = chooseSafeFixes(findings);
+    const fixes = chooseSafeFixes(findings, current);
     if (fixes.length === 0) return { text: current, applied, rounds: round, converged: true };
     const next = applyEdits(current, fixes.flatMap((f) => f.edits));
     if (syntaxErrorCount(language, next) > baseErrors) {
