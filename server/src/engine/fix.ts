@@ -270,3 +270,68 @@ export function chooseSafeFixes(findings: readonly Finding[], text: string): Fix
   }
   return chosen;
 }
+
+/** The import_spec that binds package name `name` (its alias, or the last element of its path). */
+export function findGoImportSpec(root: Node, name: string): Node | undefined {
+  for (const decl of root.namedChildren) {
+    if (!decl || decl.type !== 'import_declaration') continue;
+    for (const spec of decl.descendantsOfType('import_spec')) {
+      if (!spec) continue;
+      const alias = spec.childForFieldName('name')?.text;
+      const p = (spec.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '');
+      if ((alias ?? p.split('/').pop()) === name) return spec;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Edits that add the imports `add` (those not imported yet) and remove the import bound to `drop`. When both
+ * happen, the dropped spec is rewritten into the first added one, so the edits never overlap.
+ */
+export function changeGoImports(text: string, root: Node, add: readonly string[], drop?: string): TextEdit[] {
+  const imported = goImports(root);
+  const missing = add.filter((p) => !imported.has(p));
+  const edits: TextEdit[] = [];
+  const spec = drop ? findGoImportSpec(root, drop) : undefined;
+  if (spec && missing.length) {
+    edits.push({ start: spec.startIndex, end: spec.endIndex, newText: `"${missing.shift()}"` });
+  } else if (drop) {
+    const e = removeGoImport(text, root, drop);
+    if (e) edits.push(e);
+  }
+  for (const p of missing) {
+    const e = addGoImport(text, root, p);
+    if (e) edits.push(e);
+  }
+  return edits;
+}
+
+/**
+ * An edit removing the Go import that binds package name `name` (its alias, or the last element of its path), or
+ * undefined when no such import exists. A lone spec in a group loses its line; a single-spec declaration goes whole.
+ */
+export function removeGoImport(text: string, root: Node, name: string): TextEdit | undefined {
+  for (const decl of root.namedChildren) {
+    if (!decl || decl.type !== 'import_declaration') continue;
+    const specs = decl.descendantsOfType('import_spec').filter((s): s is Node => !!s);
+    for (const spec of specs) {
+      const alias = spec.childForFieldName('name')?.text;
+      const p = (spec.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '');
+      if ((alias ?? p.split('/').pop()) !== name) continue;
+      if (specs.length > 1) {
+        // Cut from this spec to the next one (or from the previous one to this), so an import added beside it in
+        // the same fix is an insertion at the cut's edge, not inside it.
+        const i = specs.indexOf(spec);
+        if (i + 1 < specs.length) return { start: spec.startIndex, end: specs[i + 1].startIndex, newText: '' };
+        return { start: specs[i - 1].endIndex, end: spec.endIndex, newText: '' };
+      }
+      const start = lineStart(text, decl.startIndex);
+      let end = lineEnd(text, decl.endIndex);
+      if (end < text.length) end++;
+      if (text.slice(end).startsWith('\n')) end++;
+      return { start, end, newText: '' };
+    }
+  }
+  return undefined;
+}

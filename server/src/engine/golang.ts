@@ -5,6 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { indentAt, insertAfter, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
+import { walkNamedDescendants } from './walk';
 
 /** Node types that start a new function scope. */
 export const GO_FUNCS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
@@ -84,14 +85,7 @@ export function enclosingStatement(node: Node): Node | null {
 
 /** Visits the descendants of `node` iteratively, not entering func_literal bodies unless asked. */
 export function forEachDescendant(node: Node, visit: (n: Node) => void | false, enterFuncLits = false): void {
-  const stack: Node[] = [];
-  for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (visit(n) === false) continue;
-    if (!enterFuncLits && n.type === 'func_literal') continue;
-    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
-  }
+  walkNamedDescendants(node, visit, enterFuncLits ? undefined : (n) => n.type === 'func_literal');
 }
 
 /** If `stmt` is `X.Lock()`-style (expression_statement of a call to a selector), its operand and method. */
@@ -1181,4 +1175,28 @@ export function declaringFuncOf(ctx: RuleContext, node: Node, name: string): Nod
   const a = ancestorsOf(ctx, node);
   for (let i = a.length - 1; i >= 0; i--) if (GO_FUNCS.has(a[i].type) && declaresName(a[i], name)) return a[i];
   return null;
+}
+
+/** How often each identifier is the operand of a selector (`log` in `log.Printf`) in one top-level declaration. */
+export const goQualifierUses: FactProvider<Record<string, number>> = {
+  id: 'go.qualifierUses',
+  language: 'go',
+  collect(seg) {
+    if (seg.type === 'import_declaration' || seg.type === 'package_clause' || seg.type === 'comment') return undefined;
+    const counts: Record<string, number> = {};
+    for (const sel of seg.descendantsOfType('selector_expression')) {
+      const op = sel?.childForFieldName('operand');
+      if (op?.type === 'identifier') counts[op.text] = (counts[op.text] ?? 0) + 1;
+    }
+    for (const q of seg.descendantsOfType('qualified_type')) {
+      const pkg = q?.childForFieldName('package')?.text;
+      if (pkg) counts[pkg] = (counts[pkg] ?? 0) + 1;
+    }
+    return Object.keys(counts).length ? counts : undefined;
+  },
+};
+
+/** How often `name` is used as a package qualifier in the whole file. */
+export function qualifierUses(ctx: RuleContext, name: string): number {
+  return ctx.facts(goQualifierUses).reduce((n, f) => n + (f.value[name] ?? 0), 0);
 }

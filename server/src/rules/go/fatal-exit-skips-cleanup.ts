@@ -1,6 +1,6 @@
 /** GO403 fatal-exit-skips-cleanup: `log.Fatal*`/`os.Exit` in goroutines, library code, or after deferred cleanup. */
 import type { Node } from 'web-tree-sitter';
-import { addGoImport } from '../../engine/fix';
+import { addGoImport, changeGoImports } from '../../engine/fix';
 import {
   callArgs,
   GO_FUNCS,
@@ -8,6 +8,8 @@ import {
   calleeText,
   forEachDescendant,
   goEffects,
+  goQualifierUses,
+  qualifierUses,
   goFunctions,
   goHeader,
   goImportPaths,
@@ -74,7 +76,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'log.Fatal or os.Exit in a goroutine, a library package or after deferred cleanup ends the process without running any deferred cleanup.',
   kinds: ['call_expression'],
-  facts: [goHeader, goFunctions, goStructs, goEffects],
+  facts: [goHeader, goFunctions, goStructs, goEffects, goQualifierUses],
   docs: {
     whatItDoes:
       'Flags `log.Fatal*`, `<logger>.Fatal*` and `os.Exit` (a) inside a goroutine\'s func literal or an HTTP handler, (b) in a function that this file starts with `go f(…)`, (c) in a library package (not `main`, not a CLI package using cobra, urfave/cli or kingpin, not named `cmd`/`cli`/`commands`, and not inside a logger wrapper named `Fatal*`/`Exit*`/`Must*`), and (d) after a `defer` that does real cleanup in the same function (reported at info). The terminal exit of a signal handler that has already shut the server down is left alone.',
@@ -248,7 +250,9 @@ function buildFixes(ctx: RuleContext, chain: Node[], call: Node, fn: Node, top: 
     if (w) title = exit.method === 'Exit' ? 'Answer 500 and return instead of exiting' : `Log with ${exit.receiver}.${printOf(exit.method)}, answer 500 and return instead of exiting`;
     else if (exit.method === 'Exit') title = needReturn ? 'Return from the goroutine instead of exiting the process' : 'Remove the exit and let the goroutine end';
     else title = `Log with ${exit.receiver}.${printOf(exit.method)} and return instead of exiting`;
-    fixes.push({ title, applicability: safe ? 'safe' : 'assisted', edits: [replaceStatement(ctx, stmt, lines.join('\n'))] });
+    const edits = [replaceStatement(ctx, stmt, lines.join('\n'))];
+    if (exit.method === 'Exit') edits.push(...changeGoImports(ctx.text, ctx.root, [], unusedAfter(ctx, exit)));
+    fixes.push({ title, applicability: safe ? 'safe' : 'assisted', edits });
     return fixes;
   }
   // A function that returns an error: return it.
@@ -257,10 +261,7 @@ function buildFixes(ctx: RuleContext, chain: Node[], call: Node, fn: Node, top: 
     const errExpr = errorExpr(exit, args);
     if (errExpr) {
       const edits: TextEdit[] = [replaceStatement(ctx, stmt, `return ${[...zeros(ctx, results.slice(0, -1)), errExpr.expr].join(', ')}`)];
-      for (const imp of errExpr.imports) {
-        const e = addGoImport(ctx.text, ctx.root, imp);
-        if (e) edits.push(e);
-      }
+      edits.push(...changeGoImports(ctx.text, ctx.root, errExpr.imports, unusedAfter(ctx, exit)));
       const safe = errExpr.exact && (stdLog || exit.method === 'Fatalf');
       fixes.push({ title: 'Return the error instead of exiting', applicability: safe ? 'safe' : 'assisted', edits });
       return fixes;
@@ -269,10 +270,7 @@ function buildFixes(ctx: RuleContext, chain: Node[], call: Node, fn: Node, top: 
   // Otherwise a panic at least runs deferred calls and can be recovered by the caller.
   const panicArg = exit.method === 'Exit' ? `fmt.Sprintf("exit status %d", ${args[0] ?? '1'})` : exit.method === 'Fatalf' ? `fmt.Sprintf(${args.join(', ')})` : args.length === 1 ? args[0] : `fmt.Sprint(${args.join(', ')})`;
   const edits: TextEdit[] = [replaceStatement(ctx, stmt, `panic(${panicArg})`)];
-  if (panicArg.startsWith('fmt.')) {
-    const e = addGoImport(ctx.text, ctx.root, 'fmt');
-    if (e) edits.push(e);
-  }
+  edits.push(...changeGoImports(ctx.text, ctx.root, panicArg.startsWith('fmt.') ? ['fmt'] : [], unusedAfter(ctx, exit)));
   fixes.push({ title: 'Panic instead of exiting so that deferred cleanup runs', applicability: 'assisted', edits });
   return fixes;
 }
@@ -326,6 +324,12 @@ function endsFunction(stmt: Node, fn: Node): boolean {
 }
 
 /** Replaces a statement with one or more lines at its indentation ('' removes the statement and its line). */
+/** The package whose import the fix must remove: the exiting call's, when that call is its only use (Go rejects unused imports). */
+function unusedAfter(ctx: RuleContext, exit: ExitCall): string | undefined {
+  const pkg = exit.method === 'Exit' ? 'os' : exit.receiver;
+  return /^[A-Za-z_]\w*$/.test(pkg) && qualifierUses(ctx, pkg) === 1 ? pkg : undefined;
+}
+
 function replaceStatement(ctx: RuleContext, stmt: Node, code: string): TextEdit {
   const text = ctx.text;
   const indent = /[ \t]*$/.exec(text.slice(text.lastIndexOf('\n', stmt.startIndex - 1) + 1, stmt.startIndex))?.[0] ?? '';
