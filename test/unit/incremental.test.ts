@@ -125,6 +125,7 @@ describe('incremental parsing and analysis (property)', () => {
               changes.push(ch);
               probe = applyChanges(probe, null, [ch]).text;
             }
+            const before = text;
             const next = applyChanges(text, tree, changes).text;
             assert.equal(next, probe);
             const newTree = parser.parse(next, tree)!;
@@ -155,6 +156,9 @@ describe('incremental parsing and analysis (property)', () => {
             }
             compared++;
             const scratch = analyzeText(language, text, RULES, { path: file });
+            if (process.env.STEADY_DUMP && keysOf(inc.findings).join() !== keysOf(scratch.findings).join()) {
+              console.log(`--- before step ${step}:\n${before}\n--- after:\n${text}\n---`);
+            }
             assertSameFindings(keysOf(inc.findings), keysOf(scratch.findings), `${file} step ${step} (seed ${seed})`);
           }
         } finally {

@@ -170,6 +170,10 @@ export class Analyzer {
       if (old !== undefined) oldToNew.set(old, i);
       return old;
     });
+    // Where the text does not parse, error recovery can pull statements across declaration boundaries, so a
+    // declaration's findings may depend on text outside it: a version with syntax errors is analysed from scratch
+    // (its facts are still reused). The property test in test/unit/incremental.test.ts holds this to account.
+    const broken = root.hasError;
     const stale = this.active.filter((r) => this.prevRuleKeys.get(r.code) !== ruleKeys.get(r.code));
 
     const caches: SegmentCache[] = [];
@@ -179,7 +183,7 @@ export class Analyzer {
     const ctxBase = this.makeContext(text, root, segments, opts, memo);
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
-      const old = newToOld[i];
+      const old = broken ? undefined : newToOld[i];
       const byRule = new Map<string, StoredFinding[]>();
       let rerun: Rule[];
       if (old === undefined) {
