@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeText } from '../../server/src/engine/run';
-import { lineStartsOf } from '../../server/src/engine/suppress';
+import { lineOf, lineStartsOf } from '../../server/src/engine/suppress';
 import { languageForPath, loadLanguages, type LanguageId } from '../../server/src/languages';
 import { RULES } from '../../server/src/rules';
 
@@ -49,14 +49,7 @@ function sourceFiles(dir: string): { rel: string; language: LanguageId }[] {
 
 /** The line (1-based) holding a UTF-16 offset, given the offsets where lines start. */
 function lineAt(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+  return lineOf(starts, offset) + 1;
 }
 
 const key = (e: Expected): string => `${e.file}:${e.line} ${e.code}`;

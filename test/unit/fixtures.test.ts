@@ -11,7 +11,7 @@ import path from 'node:path';
 import { applyEdits, fixKeepsSyntax, syntaxErrorCount } from '../../server/src/engine/fix';
 import { analyzeText, fixAll } from '../../server/src/engine/run';
 import type { Finding, Rule } from '../../server/src/engine/rule';
-import { lineStartsOf } from '../../server/src/engine/suppress';
+import { lineOf, lineStartsOf } from '../../server/src/engine/suppress';
 import { loadLanguages, type LanguageId } from '../../server/src/languages';
 import { RULES } from '../../server/src/rules';
 
@@ -41,12 +41,6 @@ export function parseWants(text: string, language: LanguageId): Want[] {
     }
   });
   return wants;
-}
-
-function lineOf(starts: number[], offset: number): number {
-  let line = 0;
-  while (line + 1 < starts.length && starts[line + 1] <= offset) line++;
-  return line;
 }
 
 /** The fixtures of a rule: files in testdata/<lang>/ named `<rule-name>.<ext>` or `<rule-name>.<variant>.<ext>`. */

@@ -5,6 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { sharedParser, type LanguageId } from '../languages';
 import type { Finding, Fix, TextEdit } from './rule';
+import { lineOf, lineStartsOf } from './suppress';
 
 /** The offset where the line holding `offset` starts. */
 export function lineStart(text: string, offset: number): number {
@@ -232,17 +233,7 @@ export function fixKeepsSyntax(language: LanguageId, text: string, edits: readon
 
 /** The first and last line an edit touches, widened by one line each way (gofmt aligns neighbouring lines). */
 function lineSpan(lineStarts: readonly number[], e: TextEdit): [number, number] {
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  return [lineOf(e.start) - 1, lineOf(e.end) + 1];
+  return [lineOf(lineStarts, e.start) - 1, lineOf(lineStarts, e.end) + 1];
 }
 
 /**
@@ -252,8 +243,7 @@ function lineSpan(lineStarts: readonly number[], e: TextEdit): [number, number] 
  * round. Identical edits of two fixes (the same import added twice) are kept once.
  */
 export function chooseSafeFixes(findings: readonly Finding[], text: string): Fix[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const starts = lineStartsOf(text);
   const chosen: Fix[] = [];
   const all: TextEdit[] = [];
   const spans: [number, number][] = [];

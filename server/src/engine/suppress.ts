@@ -34,7 +34,8 @@ export function parseSuppressionBody(body: string): { ids: string[]; reason: str
   return { ids, reason: rest.trim() };
 }
 
-function lineOf(lineStarts: number[], offset: number): number {
+/** The 0-based line of an offset, given the offsets at which lines start (see lineStartsOf). */
+export function lineOf(lineStarts: readonly number[], offset: number): number {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {
