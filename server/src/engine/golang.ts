@@ -652,6 +652,25 @@ function alignCells(rows: string[][]): string[] {
   return rows.map((r, i) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[i][c]) : cell)).join('').trimEnd());
 }
 
+/** The comment that trails a field declaration on its own line, if any. */
+function trailingFieldComment(d: Node): Node | undefined {
+  const c = d.nextSibling;
+  return c?.type === 'comment' && c.startPosition.row === d.endPosition.row ? c : undefined;
+}
+
+/** A single-line field declaration as gofmt's alignment cells (names, type, tag, trailing comment), else undefined. */
+function fieldCells(text: string, d: Node): string[] | undefined {
+  const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
+  const t = d.childForFieldName('type');
+  if (!names.length || !t || d.startPosition.row !== d.endPosition.row) return undefined;
+  const row = [text.slice(names[0].startIndex, names[names.length - 1].endIndex).replace(/\s*,\s*/g, ', '), t.text];
+  const tag = d.childForFieldName('tag');
+  if (tag) row.push(tag.text);
+  const c = trailingFieldComment(d);
+  if (c) row.push(c.text);
+  return row;
+}
+
 /**
  * An edit adding the field `name type` at the end of a struct's field list, aligned as gofmt aligns the block of
  * single-line fields it joins (the block is re-rendered when the new name is wider than its name column).
@@ -660,21 +679,7 @@ export function addAlignedStructField(text: string, fields: Node, name: string, 
   const decls = fields.namedChildren.filter((n): n is Node => n?.type === 'field_declaration');
   const last = decls[decls.length - 1];
   if (!last) return addStructField(text, fields, `${name} ${type}`);
-  const trailing = (d: Node): Node | undefined => {
-    const c = d.nextSibling;
-    return c?.type === 'comment' && c.startPosition.row === d.endPosition.row ? c : undefined;
-  };
-  const cells = (d: Node): string[] | undefined => {
-    const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
-    const t = d.childForFieldName('type');
-    if (!names.length || !t || d.startPosition.row !== d.endPosition.row) return undefined;
-    const row = [text.slice(names[0].startIndex, names[names.length - 1].endIndex), t.text];
-    const tag = d.childForFieldName('tag');
-    if (tag) row.push(tag.text);
-    const c = trailing(d);
-    if (c) row.push(c.text);
-    return row;
-  };
+  const cells = (d: Node): string[] | undefined => fieldCells(text, d);
   const section: { decl: Node; row: string[] }[] = [];
   for (let i = decls.length - 1; i >= 0; i--) {
     const row = cells(decls[i]);
@@ -682,7 +687,7 @@ export function addAlignedStructField(text: string, fields: Node, name: string, 
     if (section.length && decls[i].endPosition.row + 1 !== section[0].decl.startPosition.row) break;
     section.unshift({ decl: decls[i], row });
   }
-  const lastEnd = trailing(last)?.endIndex ?? last.endIndex;
+  const lastEnd = trailingFieldComment(last)?.endIndex ?? last.endIndex;
   const indent = indentAt(text, last.startIndex);
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
   if (!section.length) return { start: lastEnd, end: lastEnd, newText: `${nl}${indent}${name} ${type}` };
@@ -860,25 +865,11 @@ export function insertAlignedStructField(text: string, fields: Node, name: strin
   const decls = fields.namedChildren.filter((n): n is Node => n?.type === 'field_declaration');
   const anchorIdx = after ? decls.findIndex((d) => d.childrenForFieldName('name').some((x) => x?.text === after)) : -1;
   if (anchorIdx < 0) return addAlignedStructField(text, fields, name, type);
-  const trailing = (d: Node): Node | undefined => {
-    const c = d.nextSibling;
-    return c?.type === 'comment' && c.startPosition.row === d.endPosition.row ? c : undefined;
-  };
-  const cells = (d: Node): string[] | undefined => {
-    const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);
-    const t = d.childForFieldName('type');
-    if (!names.length || !t || d.startPosition.row !== d.endPosition.row) return undefined;
-    const row = [text.slice(names[0].startIndex, names[names.length - 1].endIndex).replace(/\s*,\s*/g, ', '), t.text];
-    const tag = d.childForFieldName('tag');
-    if (tag) row.push(tag.text);
-    const c = trailing(d);
-    if (c) row.push(c.text);
-    return row;
-  };
+  const cells = (d: Node): string[] | undefined => fieldCells(text, d);
   const anchor = decls[anchorIdx];
   const indent = indentAt(text, anchor.startIndex);
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
-  const anchorEnd = trailing(anchor)?.endIndex ?? anchor.endIndex;
+  const anchorEnd = trailingFieldComment(anchor)?.endIndex ?? anchor.endIndex;
   const anchorRow = cells(anchor);
   if (!anchorRow || anchor.startPosition.row === fields.startPosition.row) {
     return addStructField(text, fields, `${name} ${type}`, after);
@@ -893,7 +884,7 @@ export function insertAlignedStructField(text: string, fields: Node, name: strin
     if (i === anchorIdx) rows.push([name, type]);
   }
   const last = decls[hi];
-  const end = trailing(last)?.endIndex ?? last.endIndex;
+  const end = trailingFieldComment(last)?.endIndex ?? last.endIndex;
   const lines = alignCells(rows);
   const newAt = anchorIdx - lo + 1;
   const start = decls[lo].startIndex;
