@@ -18,8 +18,14 @@ export function resetWalks(): void {
   index.clear();
 }
 
+/** Reads a node's type once and keeps it on the node object: the `type` getter crosses into wasm on every read. */
+function pinType(n: Node): Node {
+  Object.defineProperty(n, 'type', { value: n.type, configurable: true });
+  return n;
+}
+
 function flatten(root: Node): [Flat, number] {
-  const flat: Flat = { nodes: [root], end: [0] };
+  const flat: Flat = { nodes: [pinType(root)], end: [0] };
   index.set(root.id, [flat, 0]);
   const stack: { i: number; kids: (Node | null)[]; k: number }[] = [{ i: 0, kids: root.namedChildren, k: 0 }];
   while (stack.length) {
@@ -28,7 +34,7 @@ function flatten(root: Node): [Flat, number] {
       const child = top.kids[top.k++];
       if (!child) continue;
       const i = flat.nodes.length;
-      flat.nodes.push(child);
+      flat.nodes.push(pinType(child));
       flat.end.push(0);
       index.set(child.id, [flat, i]);
       stack.push({ i, kids: child.childCount ? child.namedChildren : [], k: 0 });

@@ -47,10 +47,29 @@ interface FieldUses {
 }
 
 /** The key of a selector in FieldUses: `T.field` or `?.field`. */
-function fieldKey(sel: Node): string {
+function fieldKey(sel: Node, typeOf: (sel: Node, name: string) => string = declaredTypeOf): string {
   const op = sel.childForFieldName('operand');
-  const type = op?.type === 'identifier' ? declaredTypeOf(sel, op.text) : '';
+  const type = op?.type === 'identifier' ? typeOf(sel, op.text) : '';
   return `${type || '?'}.${sel.childForFieldName('field')?.text ?? ''}`;
+}
+
+/**
+ * declaredTypeOf for every node of one top-level declaration, answered from the declaration's own receiver and
+ * parameters without walking up from each node (walking up costs the node's depth each time); only nodes inside a
+ * func_literal, whose parameters may shadow, take the full walk.
+ */
+function declarationTypes(seg: Node): (node: Node, name: string) => string {
+  const literals = seg.descendantsOfType('func_literal').filter((n): n is Node => !!n).map((n) => [n.startIndex, n.endIndex]);
+  const top = new Map<string, string>();
+  if (seg.type === 'function_declaration' || seg.type === 'method_declaration') {
+    for (const p of paramsOf(seg.childForFieldName('parameters'))) {
+      if (!top.has(p.name)) top.set(p.name, /^\*?[A-Za-z_]\w*$/.test(p.type) ? p.type.replace(/^\*/, '') : '');
+    }
+    const recv = receiverOf(seg);
+    if (recv?.name) top.set(recv.name, recv.type);
+  }
+  return (node, name) =>
+    literals.some(([a, b]) => node.startIndex >= a && node.endIndex <= b) ? declaredTypeOf(node, name) : (top.get(name) ?? '');
 }
 
 /** The values a list of FieldUses records hold under the keys `T.field` and `?.field`. */
@@ -83,11 +102,12 @@ const fieldUses: FactProvider<FieldUses> = {
       const l = (uses.writes[field] ??= []);
       if (!l.includes(kind)) l.push(kind);
     };
+    const typeOf = declarationTypes(seg);
     forEachDescendant(
       seg,
       (n) => {
         if (n.type !== 'selector_expression') return;
-        const field = fieldKey(n);
+        const field = fieldKey(n, typeOf);
         const p = n.parent;
         if (p?.type === 'expression_list' && p.parent?.type === 'assignment_statement' && p.parent.childForFieldName('left')?.id === p.id) {
           const assign = p.parent;
