@@ -1191,3 +1191,11 @@ export const goQualifierUses: FactProvider<Record<string, number>> = {
 export function qualifierUses(ctx: RuleContext, name: string): number {
   return ctx.facts(goQualifierUses).reduce((n, f) => n + (f.value[name] ?? 0), 0);
 }
+
+/** Package names of the standard library packages that `sync` itself imports: they cannot import `sync` (a cycle). */
+const SYNC_DEPENDENCIES = new Set(['runtime', 'sync', 'atomic', 'race', 'unsafe', 'reflectlite']);
+
+/** Whether a fix may add `import "sync"` to this file without creating an import cycle. */
+export function canImportSync(ctx: RuleContext): boolean {
+  return !SYNC_DEPENDENCIES.has(goPackageName(ctx));
+}

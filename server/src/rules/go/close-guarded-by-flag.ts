@@ -10,6 +10,7 @@ import {
   bodyItems,
   callArgs,
   calleeText,
+  canImportSync,
   declaredTypeOf,
   enclosingFunc,
   enclosingTopFunc,
@@ -333,6 +334,7 @@ function onceFix(
   if (existing && existing.type !== 'sync.Once') return undefined;
   const alias = goImports(ctx.root).get('sync')?.childForFieldName('name')?.text;
   if (alias && alias !== 'sync') return undefined;
+  if (!canImportSync(ctx)) return undefined;
 
   const uses = ctx.facts(fieldUses).map((f) => f.value);
   const blockNode = guard.kind === 'a' ? guard.ifStmt : guard.select;

@@ -9,6 +9,7 @@ import {
   calleeText,
   findStruct,
   forEachDescendant,
+  canImportSync,
   freshName,
   goEffects,
   goFunctions,
@@ -351,6 +352,8 @@ function buildFixes(
     ];
     edits.push({ start: goStmt.startIndex, end: goStmt.endIndex, newText: lines.map((l, i) => (i ? ind + l : l)).join(nl) });
   }
+  // A new WaitGroup field needs the sync import, which the packages sync itself depends on cannot have.
+  if (wg.add && !canImportSync(ctx)) return [];
   if (wg.add) edits.push(addAlignedStructField(text, st.fields, wg.name, 'sync.WaitGroup'));
   const imp = addGoImport(text, ctx.root, 'sync');
   if (imp && wg.add) edits.push(imp);
