@@ -154,7 +154,8 @@ export function addPythonImport(text: string, root: Node, module: string): TextE
         }
       }
       last = n;
-    } else if (i === 0 && n.type === 'expression_statement' && n.firstNamedChild?.type === 'string') {
+    } else if (!last && !docEnd && n.type === 'expression_statement' && n.firstNamedChild?.type === 'string') {
+      // The module docstring: the first statement, possibly after comments.
       docEnd = n;
     } else if (n.type !== 'comment') {
       break;

@@ -434,10 +434,14 @@ export function aloneOnLine(text: string, stmt: Node): boolean {
  */
 export function addImport(text: string, root: Node, module: string): TextEdit | undefined {
   const leading: Node[] = [];
+  // The first statement, which is the module docstring when it is a string (comments may precede it).
+  let doc = root.firstNamedChild;
+  while (doc?.type === 'comment') doc = doc.nextNamedSibling;
+  if (!(doc?.type === 'expression_statement' && doc.firstNamedChild?.type === 'string')) doc = null;
   for (let i = 0; i < root.namedChildCount; i++) {
     const n = root.namedChild(i)!;
     if (n.type === 'import_statement' || n.type === 'import_from_statement' || n.type === 'future_import_statement') leading.push(n);
-    else if (n.type === 'comment' || (i === 0 && n.type === 'expression_statement' && n.firstNamedChild?.type === 'string')) continue;
+    else if (n.type === 'comment' || (doc && n.startIndex === doc.startIndex)) continue;
     else break;
   }
   const moduleOf = (n: Node): string =>
@@ -458,8 +462,7 @@ export function addImport(text: string, root: Node, module: string): TextEdit | 
   if (!group) {
     const after = leading[leading.length - 1];
     if (after) return { start: after.endIndex, end: after.endIndex, newText: `${nl}${nl}import ${module}` };
-    const doc = root.namedChild(0);
-    if (doc?.type === 'expression_statement' && doc.firstNamedChild?.type === 'string') {
+    if (doc) {
       return { start: doc.endIndex, end: doc.endIndex, newText: `${nl}${nl}import ${module}` };
     }
     // PEP 8: two blank lines before a top-level definition, one before other code.
