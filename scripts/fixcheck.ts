@@ -27,6 +27,8 @@ export interface FixFailure {
 export interface FixCheckReport {
   files: number;
   tried: number;
+  /** Fixes tried, by rule. */
+  triedByRule: Map<string, number>;
   failures: FixFailure[];
   /** Notices such as a missing gofmt. */
   notices: string[];
@@ -108,15 +110,17 @@ export function corpusFiles(root: string, limit = Infinity): string[] {
 
 /** Runs the per-fix and fix-all checks over files; gofmt and py_compile run batched at the end. */
 export class FixChecker {
-  readonly report: FixCheckReport = { files: 0, tried: 0, failures: [], notices: [] };
+  readonly report: FixCheckReport = { files: 0, tried: 0, triedByRule: new Map(), failures: [], notices: [] };
   private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'fixcheck-'));
   private readonly variants: Variant[] = [];
   private readonly originals = new Map<string, { file: string; language: LanguageId }>();
   private counter = 0;
   private readonly gofmt: boolean;
+  private readonly rules: readonly Rule[];
 
-  constructor(opts: { gofmt?: boolean } = {}) {
+  constructor(opts: { gofmt?: boolean; rules?: readonly Rule[] } = {}) {
     this.gofmt = opts.gofmt ?? hasGofmt();
+    this.rules = opts.rules ?? RULES;
     if (!this.gofmt) this.report.notices.push('gofmt is not installed: the gofmt check is skipped');
   }
 
@@ -140,7 +144,7 @@ export class FixChecker {
   /** Checks one file's text. */
   checkText(file: string, language: LanguageId, text: string): void {
     this.report.files++;
-    const rules = RULES.filter((r) => r.language === language);
+    const rules = this.rules.filter((r) => r.language === language);
     const opts = { path: file };
     const { findings } = analyzeText(language, text, rules, opts);
     if (!findings.some((f) => f.fixes.length > 0)) return;
@@ -159,7 +163,9 @@ export class FixChecker {
     for (const f of findings) {
       for (const fix of f.fixes) {
         this.report.tried++;
-        const v = { file, rule: `${f.code} ${f.name}`, title: `${fix.title} (${fix.applicability})`, original: text, fixed: '' };
+        const key = `${f.code} ${f.name}`;
+        this.report.triedByRule.set(key, (this.report.triedByRule.get(key) ?? 0) + 1);
+        const v = { file, rule: key, title: `${fix.title} (${fix.applicability})`, original: text, fixed: '' };
         try {
           v.fixed = applyEdits(text, fix.edits);
         } catch (e) {
@@ -184,6 +190,7 @@ export class FixChecker {
     }
     if (findings.some((f) => f.fixes.some((x) => x.applicability === 'safe'))) {
       this.report.tried++;
+      this.report.triedByRule.set('fix-all', (this.report.triedByRule.get('fix-all') ?? 0) + 1);
       const v = { file, rule: 'fix-all', title: 'all safe fixes', original: text, fixed: '' };
       let result;
       try {
@@ -330,6 +337,8 @@ export function defaultCorpora(): string[] {
 export function printReport(report: FixCheckReport, show = 10): number {
   for (const n of report.notices) console.log(`notice: ${n}`);
   console.log(`files: ${report.files}, fixes tried: ${report.tried}, failed: ${report.failures.length}`);
+  if (report.failures.length) console.log('fixes failed by rule (and by check):');
+  console.log(`fixes tried by rule: ${[...report.triedByRule].sort().map(([r, n]) => `${r.split(' ')[0]} ${n}`).join(', ') || 'none'}`);
   const byRule = new Map<string, Map<string, number>>();
   for (const f of report.failures) {
     const m = byRule.get(f.rule) ?? new Map<string, number>();
