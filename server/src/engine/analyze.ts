@@ -170,10 +170,11 @@ export class Analyzer {
       if (old !== undefined) oldToNew.set(old, i);
       return old;
     });
-    // Where the text does not parse, error recovery can pull statements across declaration boundaries, so a
-    // declaration's findings may depend on text outside it: a version with syntax errors is analysed from scratch
-    // (its facts are still reused). The property test in test/unit/incremental.test.ts holds this to account.
-    const broken = root.hasError;
+    // Where error recovery turns top-level text into ERROR nodes, statements can move across declaration boundaries,
+    // so a declaration's findings may depend on text outside it: such versions are analysed from scratch (facts are
+    // still reused). Errors inside a declaration stay inside its segment, which is re-analysed anyway. The property
+    // test in test/unit/incremental.test.ts holds this to account.
+    const broken = segments.some((s) => s.nodes.some((n) => n.isError || n.type === 'ERROR'));
     const stale = this.active.filter((r) => this.prevRuleKeys.get(r.code) !== ruleKeys.get(r.code));
 
     const caches: SegmentCache[] = [];
