@@ -146,6 +146,29 @@ describe('language server (stdio, push diagnostics)', function () {
     assert.equal(fixed.match(/"syscall"/g)?.length, 1);
   });
 
+  it('coalesces a flood of changes into analyses of the newest version, not one per change', async () => {
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: GO } });
+    await c.diagnosticsFor(uri, 1);
+    const before = c.notifications.length;
+    // 300 keystrokes sent without waiting: each types one space at the end of the file.
+    for (let v = 2; v <= 301; v++) {
+      const line = GO.split('\n').length - 1;
+      c.notify('textDocument/didChange', {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range: { start: { line, character: v - 2 }, end: { line, character: v - 2 } }, text: ' ' }],
+      });
+    }
+    const last = await c.diagnosticsFor(uri, 301);
+    assert.equal(last.filter((d) => d.code === 'GO404').length, 1);
+    const published = c.notifications.slice(before).filter((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri);
+    // Changes that arrive together are analysed once, for the newest version; no stale version is ever analysed
+    // after a newer one arrived, so published versions strictly increase and the last is the newest.
+    assert.ok(published.length < 300, `${published.length} analyses for 300 changes: none were coalesced`);
+    const versions = published.map((m) => m.params.version);
+    for (let i = 1; i < versions.length; i++) assert.ok(versions[i] > versions[i - 1], `version ${versions[i]} after ${versions[i - 1]}`);
+    assert.equal(versions[versions.length - 1], 301);
+  });
+
   it('survives hostile documents and keeps serving', async () => {
     const deep = 'package main\nfunc f() {\n' + '{'.repeat(3000) + '}'.repeat(3000) + '\n}\n';
     const pyDeep = 'x = ' + '('.repeat(3000) + '1' + ')'.repeat(3000) + '\n';
