@@ -29,6 +29,7 @@ const CLI = path.join(DIST, 'cli.js');
 const QUICK = !!process.env.BENCH_QUICK && process.env.BENCH_QUICK !== '0';
 const SEED = process.env.BENCH_SEED ? Number(process.env.BENCH_SEED) >>> 0 : 1;
 const EDITS = QUICK ? 20 : 200;
+const SOAK_EDITS = QUICK ? 1000 : 10000;
 /** In quick mode the throughput runs take every SAMPLE_EVERY-th file. */
 const SAMPLE_EVERY = { go: 15, python: 6 };
 const KEYSTROKE_TIMEOUT_MS = 60_000;
@@ -405,7 +406,7 @@ function randomOffset(text, random) {
  * Opens one file in the server and makes EDITS single-character edits: a random letter inserted at a random
  * position, then deleted again, so the file stays as valid as it started while every edit is a real change.
  */
-async function measureFile(client, target, language, random) {
+async function measureFile(client, target, language, random, edits = EDITS, onEdit = undefined) {
   const uri = pathToFileURL(target.file).href;
   let text = readFileSync(target.file, 'utf8');
   let version = 1;
@@ -416,7 +417,7 @@ async function measureFile(client, target, language, random) {
   const openMs = first.at - openSent;
   const samples = [];
   let inserted;
-  for (let i = 0; i < EDITS; i++) {
+  for (let i = 0; i < edits; i++) {
     const starts = lineStarts(text);
     let change;
     if (inserted === undefined) {
@@ -438,9 +439,70 @@ async function measureFile(client, target, language, random) {
     client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
     const { at } = await arrived;
     samples.push(at - sent);
+    onEdit?.(i + 1);
   }
   client.notify('textDocument/didClose', { textDocument: { uri } });
   return { openMs, diagnosticsAtOpen: first.count, ...summarise(samples) };
+}
+
+/** Starts the language server over stdio. */
+function startServer() {
+  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return { child, client: new LspClient(child) };
+}
+
+/** Initializes a session as a push-only client (the server then publishes diagnostics with their version). */
+async function initialize(client) {
+  await client.request('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {
+      textDocument: {
+        synchronization: { didSave: false, dynamicRegistration: false },
+        publishDiagnostics: { versionSupport: true, relatedInformation: true },
+      },
+      workspace: {},
+    },
+    clientInfo: { name: 'steady-bench' },
+  });
+  client.notify('initialized', {});
+}
+
+/** A process's current resident set size in kB (VmRSS), or undefined once it has exited. */
+function currentRssKb(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Memory over many edits: one server, one file, SOAK_EDITS single-character edits (each waiting for its
+ * diagnostics). The server's RSS after the first tenth and at the end should match if trees and caches are freed.
+ */
+async function memorySoak(target, language, edits) {
+  if (!existsSync(SERVER) || !target) return { skipped: 'no server build or no file to edit' };
+  const { child, client } = startServer();
+  const result = { edits, path: target.file, lines: target.lines };
+  try {
+    await initialize(client);
+    const marks = { [Math.floor(edits / 10)]: 'rssAfterTenthKb', [edits]: 'rssAtEndKb' };
+    await measureFile(client, target, language, rng(SEED), edits, (i) => {
+      if (marks[i]) result[marks[i]] = currentRssKb(child.pid);
+    });
+    result.peakRssKb = peakRssKb(child.pid);
+    await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
+    client.notify('exit', null);
+  } catch (e) {
+    result.error = e.message;
+  } finally {
+    setTimeout(() => {
+      if (!client.exited) child.kill();
+    }, 2000).unref();
+  }
+  return result;
 }
 
 async function keystrokeBench(targets) {
@@ -454,23 +516,10 @@ async function keystrokeBench(targets) {
     result.skipped = 'no standard library files to edit';
     return result;
   }
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const client = new LspClient(child);
+  const { child, client } = startServer();
   const random = rng(SEED);
   try {
-    await client.request('initialize', {
-      processId: process.pid,
-      rootUri: null,
-      capabilities: {
-        textDocument: {
-          synchronization: { didSave: false, dynamicRegistration: false },
-          publishDiagnostics: { versionSupport: true, relatedInformation: true },
-        },
-        workspace: {},
-      },
-      clientInfo: { name: 'steady-bench' },
-    });
-    client.notify('initialized', {});
+    await initialize(client);
     for (const { language, label, target } of jobs) {
       const entry = { language, label, path: target.file, lines: target.lines, bytes: statSync(target.file).size };
       try {
@@ -628,6 +677,16 @@ function printKeystroke(k) {
   out(`   server peak memory (VmHWM): ${fmtMB(k.serverMaxRssKb)}`);
 }
 
+function printSoak(m) {
+  out(`   memory over ${fmtInt(m.edits ?? 0)} edits of one file${m.path ? ` (${m.path.split(path.sep).slice(-3).join('/')}, ${fmtInt(m.lines)} lines)` : ''}:`);
+  if (m.skipped || m.error) {
+    out(`     ${m.skipped ?? `error: ${m.error}`}`);
+    return;
+  }
+  const growth = m.rssAtEndKb - m.rssAfterTenthKb;
+  out(`     server RSS after ${fmtInt(m.edits / 10)} edits ${fmtMB(m.rssAfterTenthKb)}, after ${fmtInt(m.edits)} ${fmtMB(m.rssAtEndKb)} (${growth >= 0 ? '+' : ''}${fmtMB(growth)}), peak ${fmtMB(m.peakRssKb)}`);
+}
+
 function printThroughput(name, t) {
   out(`   ${name}`);
   if (t.skipped) {
@@ -755,6 +814,9 @@ async function main() {
   ];
   report.keystroke = await keystrokeBench(keyTargets);
   printKeystroke(report.keystroke);
+  const soakTarget = keystrokeTargets(goEditable.filter((f) => statSync(f).size < 40_000)).largest;
+  report.memorySoak = await memorySoak(soakTarget, 'go', SOAK_EDITS);
+  printSoak(report.memorySoak);
   out();
 
   out(`2. Cold steady check throughput${QUICK ? ' (a sample of the files)' : ''}, 3. peak memory`);
