@@ -103,6 +103,17 @@ describe('steady check inputs that must not crash', function () {
     }
   });
 
+  it('checks 10,000-level nesting without overflowing a stack', () => {
+    const d = 10_000;
+    const py = `def g(x):\n    y = ${'['.repeat(d)}${']'.repeat(d)}\n    z = ${'('.repeat(d)}1${')'.repeat(d)}\n`;
+    const dir = project({ 'deep.go': deepGo(d), 'deep.py': py, 'main.go': GO_SIGNAL });
+    const r = runJson(['--jobs', '1'], dir);
+    assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
+    assert.equal(r.json.summary.files, 3);
+    assert.ok(r.json.diagnostics.some((x) => x.path === 'main.go' && x.rule === 'GO404'));
+    assert.doesNotMatch(r.stderr, /crashed|internal error|Maximum call stack|failed on/);
+  });
+
   it('checks empty files and files of blank lines', () => {
     const dir = project({ 'empty.go': '', 'empty.py': '', 'blank.py': '\n\n\n', 'tool': '#!/usr/bin/env python3\n', 'main.go': GO_SIGNAL });
     const r = runJson([], dir);

@@ -171,12 +171,14 @@ describe('language server (stdio, push diagnostics)', function () {
 
   it('survives hostile documents and keeps serving', async () => {
     const deep = 'package main\nfunc f() {\n' + '{'.repeat(3000) + '}'.repeat(3000) + '\n}\n';
+    const deeper = 'package main\nfunc f() {\n' + '\tif x {\n'.repeat(10_000) + '\t}\n'.repeat(10_000) + '}\n';
     const pyDeep = 'x = ' + '('.repeat(3000) + '1' + ')'.repeat(3000) + '\n';
     const big = 'package main\n' + 'var x = 1\n'.repeat(600_000);
     const longLine = 'package main\nvar s = "' + 'x'.repeat(1_000_000) + '"\n';
     const binary = String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     const docs = [
       ['deep.go', 'go', deep],
+      ['deeper.go', 'go', deeper],
       ['deep.py', 'python', pyDeep],
       ['big.go', 'go', big],
       ['long-line.go', 'go', longLine],
