@@ -1,5 +1,5 @@
 /**
- * Fix safety on a small fixed corpus (test/fixcheck-corpus) and on every rule fixture: each offered fix, applied
+ * Fix safety on a small fixed corpus (test/fixcheck-corpus), the examples/ project and every rule fixture: each offered fix, applied
  * alone, and fix-all must keep the file parsing (tree-sitter, py_compile, gofmt when installed) and must remove the
  * diagnostic it fixes. `npm run fixcheck` runs the same checks over the Go and Python standard libraries.
  */
@@ -14,6 +14,7 @@ import { corpusFiles, FixChecker, hasGofmt, type FixFailure } from '../../script
 
 const CORPUS = path.resolve(__dirname, '..', '..', '..', 'test', 'fixcheck-corpus');
 const TESTDATA = path.resolve(__dirname, '..', '..', '..', 'test', 'testdata');
+const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 
 function describeFailure(f: FixFailure): string {
   return `${path.relative(path.dirname(CORPUS), f.file)}: ${f.rule}: ${f.title}: ${f.check}: ${f.message}\n${f.excerpt}`;
@@ -86,6 +87,7 @@ describe('fix safety (fixcheck)', function () {
 
   for (const [name, root] of [
     ['the fixcheck corpus', CORPUS],
+    ['the examples', EXAMPLES],
     ['the rule fixtures', TESTDATA],
   ] as const) {
     it(`every fix keeps ${name} valid and removes its diagnostic`, () => {
