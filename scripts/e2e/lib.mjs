@@ -139,6 +139,23 @@ export function makeRunDir(prefix) {
   return mkdtempSync(path.join(os.tmpdir(), `steady-${prefix}-`));
 }
 
+/** Removes a run folder, unless the environment variable `keepVar` asks to keep it for inspection. */
+export function removeRunDir(runDir, keepVar = 'STEADY_E2E_KEEP') {
+  if (process.env[keepVar]) console.log(`run folder kept: ${runDir}`);
+  else rmSync(runDir, { recursive: true, force: true });
+}
+
+/** Runs a script's `main()` and exits with the status it returns; an exception prints its stack and exits 1. */
+export function exitWith(main) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e?.stack ?? e);
+      process.exit(1);
+    },
+  );
+}
+
 /** Copies the fixture workspace into a run folder so tests can edit and save files without touching the repo. */
 export function copyWorkspace(runDir) {
   const dest = path.join(runDir, 'workspace');

@@ -9,9 +9,8 @@
  * so both runners test the same VS Code; `stable` for the newest); STEADY_E2E_GREP=pattern runs only matching tests;
  * STEADY_E2E_KEEP=1 keeps the run folder.
  */
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, buildExtension, compileSuite, copyWorkspace, makeRunDir, step } from './lib.mjs';
+import { ROOT, buildExtension, compileSuite, copyWorkspace, exitWith, makeRunDir, removeRunDir, step } from './lib.mjs';
 
 const VERSION = process.env.STEADY_VSCODE_VERSION || '1.100.3';
 
@@ -52,16 +51,9 @@ async function main() {
       ],
     });
   } finally {
-    if (process.env.STEADY_E2E_KEEP) console.log(`run folder kept: ${runDir}`);
-    else rmSync(runDir, { recursive: true, force: true });
+    removeRunDir(runDir);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    // runTests rejects when VS Code exits with a non-zero code (a failed test included).
-    console.error(e?.stack ?? e);
-    process.exit(1);
-  },
-);
+// runTests rejects when VS Code exits with a non-zero code (a failed test included): exitWith reports it.
+exitWith(main);

@@ -10,7 +10,7 @@
  *
  * Environment: STEADY_E2E_GREP=pattern runs only matching tests; STEADY_E2E_KEEP=1 keeps the run folder.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import {
@@ -21,8 +21,10 @@ import {
   compileSuite,
   copyWorkspace,
   ensureCodeServer,
+  exitWith,
   launchChromium,
   makeRunDir,
+  removeRunDir,
   startCodeServer,
   step,
 } from './lib.mjs';
@@ -91,15 +93,8 @@ async function main() {
     server.stop();
     const steadyLog = collectLogs(runDir, 'e2e-logs');
     if (exitCode !== 0 && steadyLog.trim()) console.log(`--- the Steady output channel ---\n${steadyLog.trimEnd()}\n---`);
-    if (process.env.STEADY_E2E_KEEP) console.log(`run folder kept: ${runDir}`);
-    else rmSync(runDir, { recursive: true, force: true });
+    removeRunDir(runDir);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e?.stack ?? e);
-    process.exit(1);
-  },
-);
+exitWith(main);

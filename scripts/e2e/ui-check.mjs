@@ -15,9 +15,11 @@ import {
   collectLogs,
   copyWorkspace,
   ensureCodeServer,
+  exitWith,
   installExtension,
   launchChromium,
   makeRunDir,
+  removeRunDir,
   run,
   startCodeServer,
   step,
@@ -127,8 +129,7 @@ async function main() {
     server.stop();
     const steadyLog = collectLogs(runDir, 'ui-logs');
     if (results.some((r) => !r.ok) && steadyLog.trim()) console.log(`--- the Steady output channel ---\n${steadyLog.trimEnd()}\n---`);
-    if (process.env.STEADY_UI_KEEP) console.log(`run folder kept: ${runDir}`);
-    else rmSync(runDir, { recursive: true, force: true });
+    removeRunDir(runDir, 'STEADY_UI_KEEP');
   }
   const failed = results.filter((r) => !r.ok).length;
   console.log(`ui check: ${results.length - failed} passed, ${failed} failed`);
@@ -136,10 +137,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e?.stack ?? e);
-    process.exit(1);
-  },
-);
+exitWith(main);
