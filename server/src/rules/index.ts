@@ -14,6 +14,7 @@ import mutateDuringIteration from './python/mutate-during-iteration';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
 import resourceNotClosedOnError from './python/resource-not-closed-on-error';
 import silentBroadExcept from './python/silent-broad-except';
+import hotRetryLoop from './python/hot-retry-loop';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 
 /** All rules, Go first, each language in code order. */
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   lockAcquireWithoutFinally,
   resourceNotClosedOnError,
   silentBroadExcept,
+  hotRetryLoop,
   nonDaemonForeverThread,
 ];
 
