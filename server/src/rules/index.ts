@@ -10,6 +10,7 @@ import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
 import contextCancelNotCalled from './go/context-cancel-not-called';
+import httpWithoutTimeouts from './go/http-without-timeouts';
 import mutateDuringIteration from './python/mutate-during-iteration';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
 import resourceNotClosedOnError from './python/resource-not-closed-on-error';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   fatalExitSkipsCleanup,
   signalNotifyWithoutSigterm,
   contextCancelNotCalled,
+  httpWithoutTimeouts,
   mutateDuringIteration,
   lockAcquireWithoutFinally,
   resourceNotClosedOnError,
