@@ -17,6 +17,7 @@ import resourceNotClosedOnError from './python/resource-not-closed-on-error';
 import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+import accumulatingMutableDefault from './python/accumulating-mutable-default';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   silentBroadExcept,
   hotRetryLoop,
   nonDaemonForeverThread,
+  accumulatingMutableDefault,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
