@@ -9,6 +9,7 @@ import { countSyntaxErrors, fixKeepsSyntax, indentAt, syntaxErrorCount } from '.
 import type { AnalyzeOptions } from './engine/analyze';
 import type { Rule, TextEdit } from './engine/rule';
 import { fixAll } from './engine/run';
+import { findSuppressions, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION } from './engine/suppress';
 
 /** The code action kind of Steady's fix-all. */
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.steady`;
@@ -46,7 +47,9 @@ export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]
         edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: fx.edits }] },
       });
     });
+    if (d.code === UNUSED_SUPPRESSION || d.code === SUPPRESSION_WITHOUT_REASON) continue;
     out.push(disableForLine(doc, d));
+    out.push(disableForFile(doc, d));
   }
   return out;
 }
@@ -67,6 +70,51 @@ export function disableForLine(doc: OpenDocument, d: Diagnostic): CodeAction {
     kind: CodeActionKind.QuickFix,
     diagnostics: [d],
     edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: [edit] }] },
+  };
+}
+
+/**
+ * "Disable CODE for this file": adds the code to the file's `steady:ignore-file` comment, or inserts one among the
+ * leading comments (after the package clause in Go; at the top, after a shebang or encoding line, in Python).
+ */
+export function disableForFile(doc: OpenDocument, d: Diagnostic): CodeAction {
+  const code = String(d.code);
+  const nl = doc.text.includes('\r\n') ? '\r\n' : '\n';
+  const marker = doc.language === 'go' ? '//' : '#';
+  const comment = `${marker} steady:ignore-file ${code} TODO: say why this is safe`;
+  const existing = doc.tree ? findSuppressions(doc.text, doc.tree.rootNode, doc.language).find((s) => s.fileLevel && s.ids.length > 0) : undefined;
+  let at: number;
+  let newText: string;
+  if (existing) {
+    at = existing.idRanges[existing.idRanges.length - 1].end;
+    newText = `, ${code}`;
+  } else if (doc.language === 'go') {
+    const pkg = doc.tree?.rootNode.children.find((c) => c?.type === 'package_clause');
+    if (pkg) {
+      const lineEnd = doc.text.indexOf('\n', pkg.endIndex);
+      at = lineEnd === -1 ? doc.text.length : doc.text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+      newText = `${nl}${nl}${comment}`;
+    } else {
+      at = 0;
+      newText = `${comment}${nl}`;
+    }
+  } else {
+    at = 0;
+    for (let line = 0; line < 2; line++) {
+      const end = doc.text.indexOf('\n', at);
+      const text = doc.text.slice(at, end === -1 ? doc.text.length : end);
+      const directive = (line === 0 && text.startsWith('#!')) || /^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+/.test(text);
+      if (!directive || end === -1) break;
+      at = end + 1;
+    }
+    newText = `${comment}${nl}`;
+  }
+  const pos = doc.lines.position(at);
+  return {
+    title: `Disable ${code} for this file`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [d],
+    edit: { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: [{ range: { start: pos, end: pos }, newText }] }] },
   };
 }
 

@@ -1,7 +1,11 @@
 /** Turns engine findings into LSP diagnostics, carrying their fixes and the document version in `data`. */
-import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver';
+import { URI } from 'vscode-uri';
 import type { Finding, Fix } from './engine/rule';
 import { ruleDocsUrl } from './engine/rule';
+import { SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION } from './engine/suppress';
 import type { LineIndex, Range } from './lineIndex';
 
 /** A fix as carried in a diagnostic: edits in LSP ranges, so the code-action handler needs no server state. */
@@ -25,6 +29,28 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+/** The docs/ folder shipped beside the bundle (dist/../docs), or the checkout's when running from sources. */
+export const DOCS_DIR: string | undefined = [path.join(__dirname, '..', 'docs'), path.join(__dirname, '..', '..', '..', 'docs')].find(
+  (d) => existsSync(path.join(d, 'rules', 'README.md')),
+);
+
+const hrefs = new Map<string, string>();
+
+/**
+ * The page explaining a finding: the rule's page (or the suppression page for suppression hints) shipped with the
+ * extension, as a file URI the editor opens; the repository page when the docs are not on disk.
+ */
+export function docsHref(f: Pick<Finding, 'code' | 'name'>): string {
+  let href = hrefs.get(f.code);
+  if (href) return href;
+  const suppression = f.code === UNUSED_SUPPRESSION || f.code === SUPPRESSION_WITHOUT_REASON;
+  const local = DOCS_DIR && (suppression ? path.join(DOCS_DIR, 'suppressions.md') : path.join(DOCS_DIR, 'rules', `${f.name}.md`));
+  if (local && existsSync(local)) href = URI.file(local).toString();
+  else href = suppression ? ruleDocsUrl({ name: 'README' }).replace('/rules/README.md', '/suppressions.md') : ruleDocsUrl(f);
+  hrefs.set(f.code, href);
+  return href;
+}
+
 /** Converts one finding. */
 export function toDiagnostic(f: Finding, lines: LineIndex, version: number): Diagnostic {
   const data: DiagnosticData = {
@@ -39,9 +65,10 @@ export function toDiagnostic(f: Finding, lines: LineIndex, version: number): Dia
     range: lines.range(f.start, f.end),
     severity: SEVERITY[f.severity],
     code: f.code,
-    codeDescription: { href: ruleDocsUrl(f) },
+    codeDescription: { href: docsHref(f) },
     source: 'steady',
     message: f.message,
+    ...(f.code === UNUSED_SUPPRESSION ? { tags: [DiagnosticTag.Unnecessary] } : {}),
     data,
   };
 }

@@ -10,14 +10,20 @@ import {
   type Connection,
   type Diagnostic,
   type DocumentDiagnosticReport,
+  type InitializeParams,
   type InitializeResult,
+  type WorkspaceDiagnosticReport,
 } from 'vscode-languageserver/node';
+import path from 'node:path';
 import { URI } from 'vscode-uri';
 import { FIX_ALL_KIND, fixAllAction, quickFixes, wants } from './codeActions';
-import { DEFAULT_SETTINGS, parseSettings, selectRules, type Settings } from './config';
+import { DEFAULT_SETTINGS, isConfigFile, parseSettings, selectRules, type Settings } from './config';
 import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
+import { suppressionHover } from './hover';
 import { languageForId, loadLanguages } from './languages';
+import { rulesOnlyConfig, sha256, WorkspaceAnalysis } from './workspace';
+import { ServerResultCache } from './workspaceCache';
 
 /** Files larger than this are not analysed; they get one info diagnostic saying why. */
 export const MAX_FILE_SIZE = 5 * 1024 * 1024;
@@ -29,6 +35,9 @@ let pullDiagnostics = false;
 let configurationRequests = false;
 let settings: Settings = DEFAULT_SETTINGS;
 const loggedFailures = new Set<string>();
+/** The background analysis of the workspace folders' files (created at initialize). */
+let workspace: WorkspaceAnalysis | undefined;
+let initializeParams: InitializeParams | undefined;
 
 ready.catch((e) => connection.console.error(String((e as Error).message ?? e)));
 
@@ -83,9 +92,10 @@ function diagnose(doc: OpenDocument): Diagnostic[] {
       }
     }
     const lines = doc.lines;
-    diagnostics = result.findings.map((f) => toDiagnostic(f, lines, doc.version));
+    diagnostics = [...result.findings, ...result.hints].map((f) => toDiagnostic(f, lines, doc.version));
   }
   doc.result = { version: doc.version, payload: diagnostics };
+  workspace?.scheduleStatus();
   return diagnostics;
 }
 
@@ -118,6 +128,7 @@ async function refreshSettings(): Promise<void> {
     const raw = await connection.workspace.getConfiguration('steady');
     const problems: string[] = [];
     settings = parseSettings(raw, problems);
+    workspace?.updateSettings(raw);
     for (const p of problems) connection.console.warn(`steady: ${p}`);
   } catch (e) {
     connection.console.warn(`steady: could not read settings: ${(e as Error).message}`);
@@ -128,13 +139,16 @@ connection.onInitialize((params): InitializeResult => {
   const caps = params.capabilities;
   pullDiagnostics = !!caps.textDocument?.diagnostic;
   configurationRequests = !!caps.workspace?.configuration;
-  const init = params.initializationOptions as { settings?: unknown } | undefined;
+  const init = params.initializationOptions as { settings?: unknown; storagePath?: unknown; globalStoragePath?: unknown } | undefined;
   if (init?.settings) settings = parseSettings(init.settings);
+  workspace = createWorkspaceAnalysis(params, init);
   return {
     capabilities: {
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
-      ...(pullDiagnostics ? { diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: false } } : {}),
+      ...(pullDiagnostics ? { diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: true } } : {}),
     },
     serverInfo: { name: 'steady', version: '0.1.0' },
   };
@@ -145,11 +159,48 @@ connection.onInitialized(async () => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'steady' }).catch(() => undefined);
     await refreshSettings();
   }
+  if (initializeParams?.capabilities.workspace?.workspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => guard('workspace folders', undefined, () => workspace?.foldersChanged(e.added, e.removed)));
+  }
+  await ready.catch(() => undefined);
+  await workspace?.start();
 });
+
+/** The workspace analysis of a session: its folders, its capabilities and its cache in the client's storage folder. */
+function createWorkspaceAnalysis(
+  params: InitializeParams,
+  init: { settings?: unknown; storagePath?: unknown; globalStoragePath?: unknown } | undefined,
+): WorkspaceAnalysis {
+  initializeParams = params;
+  const caps = params.capabilities;
+  const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []);
+  // The workspace's own storage folder; without one (no folder open), a folder per workspace in the global one.
+  let cacheDir = typeof init?.storagePath === 'string' ? init.storagePath : undefined;
+  if (!cacheDir && typeof init?.globalStoragePath === 'string' && folders.length) {
+    cacheDir = path.join(init.globalStoragePath, 'workspaces', sha256(folders.map((f) => f.uri).join('\n')).slice(0, 16));
+  }
+  const ws = new WorkspaceAnalysis({
+    connection,
+    config: () => rulesOnlyConfig(currentRules(), settingsKey()),
+    openDiagnostics: () => documents.all().map((d) => (d.result?.payload as Diagnostic[] | undefined) ?? []),
+    pull: pullDiagnostics,
+    watchRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    configurationRequests,
+    workerScript: path.join(__dirname, 'workspaceWorker.js'),
+    cache: ServerResultCache.open(cacheDir, (m) => connection.console.log(`steady: ${m}`)),
+  });
+  ws.setFolders(folders);
+  if (init?.settings) ws.updateSettings(init.settings);
+  return ws;
+}
 
 connection.onDidChangeConfiguration(async (change) => {
   if (configurationRequests) await refreshSettings();
-  else settings = parseSettings((change.settings as { steady?: unknown } | undefined)?.steady);
+  else {
+    settings = parseSettings((change.settings as { steady?: unknown } | undefined)?.steady);
+    workspace?.updateSettings((change.settings as { steady?: unknown } | undefined)?.steady);
+  }
+  workspace?.configMaybeChanged();
   for (const doc of documents.all()) doc.result = undefined;
   if (pullDiagnostics) connection.languages.diagnostics.refresh();
   else for (const doc of documents.all()) schedulePush(doc.uri);
@@ -160,6 +211,7 @@ connection.onDidOpenTextDocument((p) =>
     const language = languageForId(p.textDocument.languageId);
     if (!language) return;
     documents.open(p.textDocument.uri, language, p.textDocument.version, p.textDocument.text);
+    workspace?.onOpen(pathOf(p.textDocument.uri));
     schedulePush(p.textDocument.uri);
   }),
 );
@@ -180,9 +232,28 @@ connection.onDidCloseTextDocument((p) =>
   guard('close', undefined, () => {
     documents.close(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
-    if (!pullDiagnostics) void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    // A file of the workspace goes back to its on-disk diagnostics; any other file loses its diagnostics.
+    const onDisk = workspace?.onClose(pathOf(p.textDocument.uri)) ?? false;
+    if (!onDisk && !pullDiagnostics) void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    workspace?.scheduleStatus();
   }),
 );
+
+connection.onDidChangeWatchedFiles((p) =>
+  guard('watched files', undefined, () => {
+    // Source files: the workspace analysis re-checks what changed on disk.
+    workspace?.onWatchedFiles(p.changes.filter((c) => !isConfigFile(pathOf(c.uri))));
+    workspace?.configMaybeChanged();
+  }),
+);
+
+connection.languages.diagnostics.onWorkspace((p, token, _workDone, resultProgress) =>
+  guard<WorkspaceDiagnosticReport>('workspace diagnostics', { items: [] }, () =>
+    workspace ? workspace.workspaceDiagnostics(p, token, resultProgress) : { items: [] },
+  ),
+);
+
+connection.onShutdown(() => workspace?.dispose());
 
 connection.languages.diagnostics.on((p) =>
   guard<DocumentDiagnosticReport>('diagnostics', { kind: DocumentDiagnosticReportKind.Full, items: [] }, () => {
@@ -204,6 +275,13 @@ function settingsKey(): number {
   }
   return settingsGeneration;
 }
+
+connection.onHover((p) =>
+  guard('hover', null, () => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? suppressionHover(doc, p.position) : null;
+  }),
+);
 
 connection.onCodeAction((p) =>
   guard('code actions', [] as CodeAction[], () => {

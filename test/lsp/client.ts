@@ -159,3 +159,14 @@ export class LspClient {
     });
   }
 }
+
+/** Applies LSP text edits to a text (for checking what a code action would do). */
+export function applyLspEdits(text: string, edits: { range: any; newText: string }[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) =>
+    lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}

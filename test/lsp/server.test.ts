@@ -1,6 +1,6 @@
 /** The language server over stdio, as an editor drives it: open, incremental edits, diagnostics, code actions. */
 import assert from 'node:assert/strict';
-import { LspClient } from './client';
+import { applyLspEdits, LspClient } from './client';
 
 const GO = `package main
 
@@ -15,17 +15,6 @@ func wait() {
 	<-quit
 }
 `;
-
-/** Applies LSP text edits to a text (for checking what a code action would do). */
-function applyLspEdits(text: string, edits: { range: any; newText: string }[]): string {
-  const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) =>
-    lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
-  return out;
-}
 
 describe('language server (stdio, push diagnostics)', function () {
   let c: LspClient;

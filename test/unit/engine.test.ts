@@ -64,8 +64,10 @@ describe('engine', () => {
       assert.deepEqual(parseSuppressionBody(' GO101, signal-notify-without-sigterm only at startup'), {
         ids: ['GO101', 'signal-notify-without-sigterm'],
         reason: 'only at startup',
+        offsets: [1, 8],
       });
-      assert.deepEqual(parseSuppressionBody(' GO101'), { ids: ['GO101'], reason: '' });
+      assert.deepEqual(parseSuppressionBody(' GO101'), { ids: ['GO101'], reason: '', offsets: [1] });
+      assert.deepEqual(parseSuppressionBody(' GO101x reason'), { ids: [], reason: 'GO101x reason', offsets: [] });
     });
     it('silences a trailing comment on the anchor line, by code or name', () => {
       assert.deepEqual(run(NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO404 dev tool')), []);
@@ -86,6 +88,77 @@ describe('engine', () => {
     it('works with # comments in Python', () => {
       const py = 'def f():\n    try:\n        g()\n    except:  # steady:ignore PY301 best effort\n        pass\n';
       assert.deepEqual(analyzeText('python', py, [findRule('PY301')!], { path: 'p.py' }).findings, []);
+    });
+
+    describe('hints about suppressions', () => {
+      const hints = (text: string, rules = [GO404], language: 'go' | 'python' = 'go') =>
+        analyzeText(language, text, rules, { path: language === 'go' ? 's.go' : 's.py' }).hints;
+      /** The text after applying a hint's (only) fix. */
+      const fixed = (text: string, h: { fixes: { edits: { start: number; end: number; newText: string }[] }[] }) =>
+        applyEdits(text, h.fixes[0].edits);
+
+      it('reports nothing for a used suppression with a reason', () => {
+        assert.deepEqual(hints(NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO404 dev tool')), []);
+      });
+      it('reports an unused suppression alone on its line, whose fix removes the line', () => {
+        const text = NOTIFY.replace('func a(', '// steady:ignore GO404 nothing here\nfunc b() {}\n\nfunc a(').replace(
+          'os.Interrupt)',
+          'os.Interrupt) // steady:ignore GO404 dev tool',
+        );
+        const [h, ...rest] = hints(text);
+        assert.deepEqual(rest, []);
+        assert.equal(h.code, 'unused-suppression');
+        assert.equal(h.severity, 'hint');
+        assert.equal(text.slice(h.start, h.end), 'steady:ignore GO404 nothing here');
+        assert.match(h.message, /GO404 reports nothing on its line/);
+        assert.equal(h.fixes[0].applicability, 'assisted');
+        assert.equal(fixed(text, h), text.replace('// steady:ignore GO404 nothing here\n', ''));
+      });
+      it('removes a trailing unused suppression with the spaces before it', () => {
+        const text = NOTIFY.replace('func a(q chan os.Signal) {', 'func a(q chan os.Signal) { // steady:ignore GO404 wrong line');
+        const [h] = hints(text);
+        assert.equal(h.code, 'unused-suppression');
+        assert.equal(fixed(text, h), NOTIFY);
+      });
+      it('removes only the unused ids when another id is used', () => {
+        const rules = [GO404, findRule('GO101')!];
+        const text = NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO101, GO404 dev tool');
+        const [h, ...rest] = hints(text, rules);
+        assert.deepEqual(rest, []);
+        assert.match(h.message, /GO101 reports nothing/);
+        assert.equal(h.fixes[0].title, 'Remove GO101 from the suppression');
+        assert.equal(fixed(text, h), NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO404 dev tool'));
+      });
+      it('keeps another tool\'s directive sharing the comment', () => {
+        const py = 'import os\nx = 1  # noqa: E501 steady:ignore PY301 old\n';
+        const [h] = hints(py, [findRule('PY301')!], 'python');
+        assert.equal(fixed(py, h), 'import os\nx = 1  # noqa: E501\n');
+      });
+      it('does not judge suppressions of rules that did not run', () => {
+        assert.deepEqual(hints(NOTIFY.replace('func a(', '// steady:ignore GO101 not selected\nfunc a(')), []);
+      });
+      it('reports an unused file-level suppression', () => {
+        const [h] = hints('// steady:ignore-file GO404 nothing to silence\npackage main\n');
+        assert.equal(h.code, 'unused-suppression');
+        assert.match(h.message, /in this file/);
+        assert.equal(fixed('// steady:ignore-file GO404 nothing to silence\npackage main\n', h), 'package main\n');
+      });
+      it('reports a suppression without a reason, whose fix adds a placeholder reason', () => {
+        const text = NOTIFY.replace('os.Interrupt)', 'os.Interrupt) // steady:ignore GO404');
+        const [h, ...rest] = hints(text);
+        assert.deepEqual(rest, []);
+        assert.equal(h.code, 'suppression-without-reason');
+        assert.deepEqual(analyzeText('go', text, [GO404], { path: 's.go' }).findings, [], 'it still silences');
+        assert.equal(fixed(text, h), text.replace('GO404', 'GO404 TODO: say why this is safe'));
+        const py = 'def f():\n    try:\n        g()\n    except:  # steady:ignore PY301\r\n        pass\n';
+        const [p] = hints(py, [findRule('PY301')!], 'python');
+        assert.equal(p.code, 'suppression-without-reason');
+        assert.equal(fixed(py, p), py.replace('PY301', 'PY301 TODO: say why this is safe'));
+      });
+      it('does not report unused suppressions when a rule failed (its findings are unknown)', () => {
+        const boom = defineRule({ ...GO404, kinds: ['call_expression'], check: () => { throw new Error('boom'); } });
+        assert.deepEqual(hints(NOTIFY.replace('func a(', '// steady:ignore GO404 x\nfunc b() {}\n\nfunc a('), [boom]), []);
+      });
     });
   });
 

@@ -25,6 +25,8 @@ export interface RuleFailure {
 /** The outcome of analysing one version of a file. */
 export interface AnalysisResult {
   findings: Finding[];
+  /** Hints about the file's suppression comments (unused ones, ones without a reason), sorted by position. */
+  hints: Finding[];
   failures: RuleFailure[];
   /** Segments in the file and how many of them the rules had to visit (the rest were reused). */
   segments: number;
@@ -218,9 +220,9 @@ export class Analyzer {
     this.prevSegments = segments;
     this.prevCaches = caches;
     this.prevRuleKeys = ruleKeys;
-    const kept = applySuppressions(findings, text, root, this.language);
+    const { kept, hints } = applySuppressions(findings, text, root, this.language, this.active, failures.length === 0);
     kept.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-    return { findings: kept, failures, segments: segments.length, segmentsAnalyzed: analyzed };
+    return { findings: kept, hints, failures, segments: segments.length, segmentsAnalyzed: analyzed };
   }
 
   /**
