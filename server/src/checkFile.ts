@@ -6,7 +6,7 @@
 import { readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { errorText, type SourceFile } from './discover';
 import { fixKeepsSyntax } from './engine/fix';
-import type { Rule, TextEdit } from './engine/rule';
+import type { Finding, Rule, Severity, TextEdit } from './engine/rule';
 import { analyzeText, fixAll } from './engine/run';
 import { LineIndex } from './lineIndex';
 import { countLines, displayPath, toReportDiagnostic, type FileReport, type ReportFailure } from './report/diagnostic';
@@ -22,6 +22,16 @@ export interface CheckFileOptions {
   fix: boolean;
   /** The folder reported paths are relative to. */
   cwd: string;
+  /** Severities the configuration sets, by rule code (applied to the findings). */
+  severity?: Readonly<Record<string, Severity>>;
+  /** Rule options from the configuration, by rule code. */
+  ruleOptions?: Record<string, Record<string, unknown>>;
+}
+
+/** Findings with the configured severities applied. */
+export function withSeverity(findings: Finding[], severity: Readonly<Record<string, Severity>> | undefined): Finding[] {
+  if (!severity) return findings;
+  return findings.map((f) => (severity[f.code] && severity[f.code] !== f.severity ? { ...f, severity: severity[f.code] } : f));
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -84,7 +94,7 @@ export function checkFile(file: SourceFile, opts: CheckFileOptions): FileReport 
   if (bom) text = text.slice(1);
 
   const rules = opts.rules.filter((r) => r.language === file.language);
-  const analyzeOpts = { path: file.path };
+  const analyzeOpts = { path: file.path, ruleOptions: opts.ruleOptions };
   const failures = new Map<string, ReportFailure>();
   const analyze = (t: string) => {
     const result = analyzeText(file.language, t, rules, analyzeOpts);
@@ -118,7 +128,7 @@ export function checkFile(file: SourceFile, opts: CheckFileOptions): FileReport 
   const lines = new LineIndex(text);
   const byCode = new Map(rules.map((r) => [r.code, r]));
   report.lines = countLines(text);
-  report.diagnostics = findings.map((f) => toReportDiagnostic(f, byCode.get(f.code)!, lines, rel));
+  report.diagnostics = withSeverity(findings, opts.severity).map((f) => toReportDiagnostic(f, byCode.get(f.code)!, lines, rel));
   report.failures = [...failures.values()];
   return report;
 }

@@ -9,6 +9,7 @@ import { checkFile, type CheckFileOptions } from './checkFile';
 import type { SourceFile } from './discover';
 import { loadLanguages } from './languages';
 import { displayPath, type FileReport } from './report/diagnostic';
+import type { Rule, Severity } from './engine/rule';
 import { RULES } from './rules';
 
 /** The data a check worker is started with (rules by code: rule objects cannot cross threads). */
@@ -19,15 +20,24 @@ export interface CheckWorkerData {
   cwd: string;
 }
 
+/** The configuration of one file as it crosses to a worker: rules by code, severities and options. */
+export interface FileCheckConfig {
+  ruleCodes: string[];
+  severity?: Readonly<Record<string, Severity>>;
+  ruleOptions?: Record<string, Record<string, unknown>>;
+}
+
 /** Options of checkFiles. */
 export interface CheckFilesOptions extends CheckFileOptions {
+  /** The configuration of each file; without it every file gets `rules` (and `severity`, `ruleOptions`). */
+  configFor?: (file: SourceFile) => FileCheckConfig;
   /** Most worker threads to use; 1 checks on the calling thread. */
   jobs: number;
   /** The script a worker runs: the entry file that calls runCheckWorker(). */
   workerScript: string;
 }
 
-type ToWorker = { id: number; file: SourceFile };
+type ToWorker = { id: number; file: SourceFile; config?: FileCheckConfig };
 type FromWorker = { ready: true } | { id: number; report: FileReport };
 
 /** Whether a worker's data asks it to be a check worker. */
@@ -39,11 +49,11 @@ export function isCheckWorkerData(data: unknown): data is CheckWorkerData {
 export function runCheckWorker(data: CheckWorkerData): void {
   const port = parentPort;
   if (!port) throw new Error('runCheckWorker must run on a worker thread');
-  const codes = new Set(data.ruleCodes);
-  const opts: CheckFileOptions = { rules: RULES.filter((r) => codes.has(r.code)), fix: data.fix, cwd: data.cwd };
+  const opts: CheckFileOptions = { rules: rulesByCode(data.ruleCodes), fix: data.fix, cwd: data.cwd };
   loadLanguages().then(() => {
     port.on('message', (msg: ToWorker) => {
-      const reply: FromWorker = { id: msg.id, report: checkFile(msg.file, opts) };
+      const fileOpts = msg.config ? { ...opts, rules: rulesByCode(msg.config.ruleCodes), severity: msg.config.severity, ruleOptions: msg.config.ruleOptions } : opts;
+      const reply: FromWorker = { id: msg.id, report: checkFile(msg.file, fileOpts) };
       port.postMessage(reply);
     });
     port.postMessage({ ready: true } satisfies FromWorker);
@@ -53,6 +63,26 @@ export function runCheckWorker(data: CheckWorkerData): void {
       throw e;
     });
   });
+}
+
+const byCodes = new Map<string, readonly Rule[]>();
+
+/** The registry's rules of a list of codes, one array per distinct list. */
+function rulesByCode(codes: readonly string[]): readonly Rule[] {
+  const key = codes.join(',');
+  let rules = byCodes.get(key);
+  if (!rules) {
+    const set = new Set(codes);
+    byCodes.set(key, (rules = RULES.filter((r) => set.has(r.code))));
+  }
+  return rules;
+}
+
+/** The options of checkFile for one file: its own configuration when `configFor` gives one. */
+function optionsFor(file: SourceFile, opts: CheckFilesOptions): CheckFileOptions {
+  if (!opts.configFor) return opts;
+  const c = opts.configFor(file);
+  return { rules: rulesByCode(c.ruleCodes), fix: opts.fix, cwd: opts.cwd, severity: c.severity, ruleOptions: c.ruleOptions };
 }
 
 /** The indices of `files` ordered by file size, largest first (files that cannot be read count as empty). */
@@ -94,7 +124,7 @@ export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesO
   const jobs = Math.max(1, Math.min(opts.jobs, Math.ceil(files.length / MIN_FILES_PER_WORKER)));
   if (jobs === 1) {
     await loadLanguages();
-    return files.map((f) => checkFile(f, opts));
+    return files.map((f) => checkFile(f, optionsFor(f, opts)));
   }
   const workerData: CheckWorkerData = {
     steadyCheckWorker: true,
@@ -134,7 +164,8 @@ export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesO
       const feed = (): void => {
         if (next >= files.length) return finish();
         current = order[next++];
-        worker.postMessage({ id: current, file: files[current] } satisfies ToWorker);
+        const config = opts.configFor?.(files[current]);
+        worker.postMessage({ id: current, file: files[current], config } satisfies ToWorker);
       };
       worker.on('message', (msg: FromWorker) => {
         if ('ready' in msg) {
