@@ -31,6 +31,8 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: `${outdir}/extension.js`, external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: `${outdir}/server.js` }),
+  // The language server's workspace analysis runs this bundle on worker threads.
+  esbuild.build({ ...common, entryPoints: ['server/src/workspaceWorker.ts'], outfile: `${outdir}/workspaceWorker.js` }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cli.ts'],

@@ -37,6 +37,8 @@ export interface DiscoverOptions {
   cwd?: string;
   /** Receives one-line notices about skipped entries (unreadable folders, broken or looping links, ...). */
   onNotice?: (message: string) => void;
+  /** Leaves out the folders and files (absolute paths) it returns true for, e.g. an editor's `files.exclude`. */
+  exclude?: (abs: string, isDir: boolean) => boolean;
 }
 
 /** One folder's ignore rules and the folder they are relative to. */
@@ -215,7 +217,7 @@ export function discover(paths: readonly string[], opts: DiscoverOptions = {}): 
           isDir = false;
         }
         if (isDir) {
-          if (SKIPPED_DIRS.has(ent.name) || isIgnored(layers, abs, true) || isVirtualEnv(abs)) continue;
+          if (SKIPPED_DIRS.has(ent.name) || isIgnored(layers, abs, true) || opts.exclude?.(abs, true) || isVirtualEnv(abs)) continue;
           subdirs.push(abs);
         } else if (isFile) {
           if (ent.name === '.gitignore') continue;
@@ -226,7 +228,7 @@ export function discover(paths: readonly string[], opts: DiscoverOptions = {}): 
             notice(`skipping ${display(abs)}: ${errorText(e)}`);
             continue;
           }
-          if (!language || isIgnored(layers, abs, false)) continue;
+          if (!language || isIgnored(layers, abs, false) || opts.exclude?.(abs, false)) continue;
           if (ent.isSymbolicLink()) linked.push({ path: abs, language, explicit: false });
           else take(abs, language, false);
         }
