@@ -17,6 +17,7 @@ import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
 import resourceNotClosedOnError from './python/resource-not-closed-on-error';
 import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
+import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   resourceNotClosedOnError,
   silentBroadExcept,
   hotRetryLoop,
+  possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
   accumulatingMutableDefault,
 ];
