@@ -11,6 +11,7 @@ import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
 import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
+import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   signalNotifyWithoutSigterm,
   contextCancelNotCalled,
   httpWithoutTimeouts,
+  uncheckedCloseOfWrittenFile,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
   lockAcquireWithoutFinally,
