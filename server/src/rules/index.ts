@@ -4,6 +4,7 @@ import closeGuardedByFlag from './go/close-guarded-by-flag';
 import lockHeldOnReturn from './go/lock-held-on-return';
 import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
+import blockingCallUnderLock from './go/blocking-call-under-lock';
 import resourceNotClosed from './go/resource-not-closed';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   lockHeldOnReturn,
   recursiveLock,
   writeUnderRlock,
+  blockingCallUnderLock,
   resourceNotClosed,
   goroutineLoopWithoutExit,
   untrackedGoroutine,
