@@ -10,12 +10,22 @@ import type { AnalyzeOptions } from './engine/analyze';
 import type { Rule, TextEdit } from './engine/rule';
 import { fixAll } from './engine/run';
 import { findSuppressions, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION } from './engine/suppress';
+import { isDiskData, textHash } from './workspaceDiagnostics';
 
 /** The code action kind of Steady's fix-all. */
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.steady`;
 
 function isData(d: unknown): d is DiagnosticData {
   return !!d && typeof d === 'object' && typeof (d as DiagnosticData).version === 'number' && Array.isArray((d as DiagnosticData).fixes);
+}
+
+/**
+ * Whether a diagnostic's fixes were computed for the document's current text: the same version, or (for a file
+ * analysed on disk before it was opened) the same content hash.
+ */
+function current(data: unknown, doc: OpenDocument, hash: () => string): data is Pick<DiagnosticData, 'fixes'> {
+  if (isData(data)) return data.version === doc.version;
+  return isDiskData(data) && data.contentHash === hash();
 }
 
 /** Whether a code-action request asked for kind `kind` (or did not restrict kinds). */
@@ -28,9 +38,12 @@ export function wants(only: readonly string[] | undefined, kind: string): boolea
 export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   let baseErrors: number | undefined;
+  let docHash: string | undefined;
+  const hash = (): string => (docHash ??= textHash(doc.text));
   for (const d of diagnostics) {
-    if (d.source !== 'steady' || typeof d.code !== 'string' || !isData(d.data)) continue;
-    if (d.data.version !== doc.version) continue; // stale: computed for another version of the text
+    if (d.source !== 'steady' || typeof d.code !== 'string') continue;
+    // Stale diagnostics (computed for another version of the text) get no actions.
+    if (!current(d.data, doc, hash)) continue;
     d.data.fixes.forEach((fx, i) => {
       const edits: TextEdit[] = fx.edits.map((e) => ({
         start: doc.lines.offset(e.range.start),
