@@ -1,7 +1,16 @@
 /** The Steady VS Code client: starts the language server, a status item, an output channel and the restart command. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { CrashPolicy } from './crashPolicy';
 
 let client: LanguageClient | undefined;
 
@@ -14,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.command = { title: 'Restart', command: 'steady.restartServer' };
   context.subscriptions.push(output, status);
 
+  const crashes = new CrashPolicy();
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -30,6 +40,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ],
     outputChannel: output,
     synchronize: { configurationSection: 'steady' },
+    // A server that dies is restarted, up to a limit; then the user is told, and can restart it by hand.
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        const decision = crashes.onCrash(Date.now());
+        if (decision.restart) {
+          output.appendLine('The Steady server stopped unexpectedly; restarting it');
+          return { action: CloseAction.Restart, handled: true };
+        }
+        output.appendLine(decision.message!);
+        void vscode.window.showErrorMessage(decision.message!, 'Restart Server', 'Show Output').then((choice) => {
+          if (choice === 'Restart Server') void vscode.commands.executeCommand('steady.restartServer');
+          else if (choice === 'Show Output') output.show();
+        });
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    },
   };
   client = new LanguageClient('steady', 'Steady', serverOptions, clientOptions);
   context.subscriptions.push(
@@ -39,7 +66,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('steady.restartServer', async () => {
       output.appendLine('Restarting the Steady server');
-      await client?.restart();
+      crashes.reset();
+      if (client?.state === State.Stopped) await client.start();
+      else await client?.restart();
     }),
   );
   await client.start();
