@@ -1478,3 +1478,25 @@ export function freshModuleName(ctx: RuleContext, base: string): string {
   if (!taken(base)) return base;
   for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
 }
+
+/**
+ * A call's callee with its first name resolved through the file's module-level imports, so rules can match one
+ * spelling: `urlopen` after `from urllib.request import urlopen` is `urllib.request.urlopen`, `sp.run` after
+ * `import subprocess as sp` is `subprocess.run`. Names that no import binds come back as written.
+ */
+export function resolvedCallee(ctx: RuleContext, call: Node): string {
+  const text = calleeText(call);
+  const dot = text.indexOf('.');
+  const head = dot < 0 ? text : text.slice(0, dot);
+  const bound = ctx.memo(ctx.root, 'py.importedNames', () => {
+    const out = new Map<string, string>();
+    for (const [name, module, imported] of moduleNames(ctx).imports) {
+      // `import os.path` binds `os`, the package itself.
+      if (!imported && module.startsWith(`${name}.`)) out.set(name, name);
+      else out.set(name, imported ? `${module}.${imported}` : module);
+    }
+    return out;
+  });
+  const full = bound.get(head);
+  return full ? full + text.slice(head.length) : text;
+}

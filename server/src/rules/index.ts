@@ -22,6 +22,7 @@ import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
+import networkCallWithoutTimeout from './python/network-call-without-timeout';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
   accumulatingMutableDefault,
+  networkCallWithoutTimeout,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
