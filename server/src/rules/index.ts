@@ -10,6 +10,7 @@ import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
+import cancelBeforeBodyRead from './go/cancel-before-body-read';
 import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   untrackedGoroutine,
   fatalExitSkipsCleanup,
   signalNotifyWithoutSigterm,
+  cancelBeforeBodyRead,
   contextCancelNotCalled,
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
