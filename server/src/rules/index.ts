@@ -14,6 +14,7 @@ import cancelBeforeBodyRead from './go/cancel-before-body-read';
 import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
+import checkThenCreate from './go/check-then-create';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   contextCancelNotCalled,
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
+  checkThenCreate,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
   lockAcquireWithoutFinally,
