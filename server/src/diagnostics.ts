@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
-import type { Finding, Fix } from './engine/rule';
+import type { Finding, Fix, Severity } from './engine/rule';
 import { ruleDocsUrl } from './engine/rule';
 import { SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION } from './engine/suppress';
 import type { LineIndex, Range } from './lineIndex';
@@ -51,8 +51,8 @@ export function docsHref(f: Pick<Finding, 'code' | 'name'>): string {
   return href;
 }
 
-/** Converts one finding. */
-export function toDiagnostic(f: Finding, lines: LineIndex, version: number): Diagnostic {
+/** Converts one finding; `severity` is the configured severity of its rule, when the configuration sets one. */
+export function toDiagnostic(f: Finding, lines: LineIndex, version: number, severity?: Severity): Diagnostic {
   const data: DiagnosticData = {
     version,
     fixes: f.fixes.map((fx) => ({
@@ -63,7 +63,7 @@ export function toDiagnostic(f: Finding, lines: LineIndex, version: number): Dia
   };
   return {
     range: lines.range(f.start, f.end),
-    severity: SEVERITY[f.severity],
+    severity: SEVERITY[severity ?? f.severity],
     code: f.code,
     codeDescription: { href: docsHref(f) },
     source: 'steady',

@@ -17,12 +17,13 @@ import {
 import path from 'node:path';
 import { URI } from 'vscode-uri';
 import { FIX_ALL_KIND, fixAllAction, quickFixes, wants } from './codeActions';
-import { DEFAULT_SETTINGS, isConfigFile, parseSettings, selectRules, type Settings } from './config';
+import { ConfigStore, DEFAULT_SETTINGS, isConfigFile, parseSettings, type FileConfig, type Settings } from './config';
+import { ConfigSession } from './configServer';
 import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
 import { suppressionHover } from './hover';
 import { languageForId, loadLanguages } from './languages';
-import { rulesOnlyConfig, sha256, WorkspaceAnalysis } from './workspace';
+import { sha256, WorkspaceAnalysis } from './workspace';
 import { ServerResultCache } from './workspaceCache';
 
 /** Files larger than this are not analysed; they get one info diagnostic saying why. */
@@ -34,6 +35,10 @@ const ready = loadLanguages();
 let pullDiagnostics = false;
 let configurationRequests = false;
 let settings: Settings = DEFAULT_SETTINGS;
+/** The configuration files and settings of every document. */
+const config = new ConfigSession(connection, new ConfigStore(DEFAULT_SETTINGS));
+/** A folder of the workspace: where a relative steady.configPath and untitled documents' configuration are found. */
+let workspaceRoot: string | undefined;
 const loggedFailures = new Set<string>();
 /** The background analysis of the workspace folders' files (created at initialize). */
 let workspace: WorkspaceAnalysis | undefined;
@@ -60,11 +65,32 @@ function pathOf(uri: string): string {
   }
 }
 
-function currentRules() {
-  const problems: string[] = [];
-  const rules = settings.enable ? selectRules(settings.select, settings.ignore, problems) : [];
-  for (const p of problems) logOnce(`settings: ${p}`);
-  return rules;
+/** Applies new settings to the configuration. */
+function setSettings(next: Settings): void {
+  settings = next;
+  config.store.setSettings(settings);
+}
+
+/** The configuration of a document: by its path, or (untitled documents) as a file in the workspace folder. */
+function configOf(uri: string): FileConfig {
+  let file = pathOf(uri);
+  if (!uri.startsWith('file:')) file = path.join(workspaceRoot ?? process.cwd(), path.basename(file) || 'untitled');
+  const c = config.store.forFile(file);
+  config.publishProblems();
+  return c;
+}
+
+/** Re-analyses every open document after a configuration change (pull: asks the client to pull again). */
+function configChanged(): void {
+  workspace?.configMaybeChanged();
+  for (const doc of documents.all()) {
+    doc.result = undefined;
+    // Resolve now, so that problems of the new configuration are reported even before the client pulls.
+    configOf(doc.uri);
+  }
+  config.publishProblems();
+  if (pullDiagnostics) connection.languages.diagnostics.refresh();
+  else for (const doc of documents.all()) schedulePush(doc.uri);
 }
 
 function logOnce(message: string): void {
@@ -82,8 +108,10 @@ function diagnose(doc: OpenDocument): Diagnostic[] {
   } else if (!doc.tree) {
     diagnostics = [];
   } else {
-    const rules = currentRules();
-    const result = doc.analyzerFor(rules).analyze(doc.text, doc.tree, { path: pathOf(doc.uri) });
+    const cfg = configOf(doc.uri);
+    const result = cfg.excluded
+      ? { findings: [], hints: [], failures: [] }
+      : doc.analyzerFor(cfg.rules).analyze(doc.text, doc.tree, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions });
     for (const f of result.failures) {
       const key = `${f.code} ${f.path}`;
       if (!loggedFailures.has(key)) {
@@ -92,7 +120,7 @@ function diagnose(doc: OpenDocument): Diagnostic[] {
       }
     }
     const lines = doc.lines;
-    diagnostics = [...result.findings, ...result.hints].map((f) => toDiagnostic(f, lines, doc.version));
+    diagnostics = [...result.findings, ...result.hints].map((f) => toDiagnostic(f, lines, doc.version, cfg.severity[f.code]));
   }
   doc.result = { version: doc.version, payload: diagnostics };
   workspace?.scheduleStatus();
@@ -127,7 +155,7 @@ async function refreshSettings(): Promise<void> {
   try {
     const raw = await connection.workspace.getConfiguration('steady');
     const problems: string[] = [];
-    settings = parseSettings(raw, problems);
+    setSettings(parseSettings(raw, problems));
     workspace?.updateSettings(raw);
     for (const p of problems) connection.console.warn(`steady: ${p}`);
   } catch (e) {
@@ -140,7 +168,12 @@ connection.onInitialize((params): InitializeResult => {
   pullDiagnostics = !!caps.textDocument?.diagnostic;
   configurationRequests = !!caps.workspace?.configuration;
   const init = params.initializationOptions as { settings?: unknown; storagePath?: unknown; globalStoragePath?: unknown } | undefined;
-  if (init?.settings) settings = parseSettings(init.settings);
+  const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+  if (root) {
+    workspaceRoot = pathOf(root);
+    config.store.setBaseDir(workspaceRoot);
+  }
+  if (init?.settings) setSettings(parseSettings(init.settings));
   workspace = createWorkspaceAnalysis(params, init);
   return {
     capabilities: {
@@ -158,7 +191,10 @@ connection.onInitialized(async () => {
   if (configurationRequests) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'steady' }).catch(() => undefined);
     await refreshSettings();
+    // Documents opened while the settings were on their way were analysed without them.
+    if (documents.all().length) configChanged();
   }
+  config.registerWatchers(!!initializeParams?.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
   if (initializeParams?.capabilities.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders((e) => guard('workspace folders', undefined, () => workspace?.foldersChanged(e.added, e.removed)));
   }
@@ -181,7 +217,7 @@ function createWorkspaceAnalysis(
   }
   const ws = new WorkspaceAnalysis({
     connection,
-    config: () => rulesOnlyConfig(currentRules(), settingsKey()),
+    config: () => config.store,
     openDiagnostics: () => documents.all().map((d) => (d.result?.payload as Diagnostic[] | undefined) ?? []),
     pull: pullDiagnostics,
     watchRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
@@ -197,13 +233,12 @@ function createWorkspaceAnalysis(
 connection.onDidChangeConfiguration(async (change) => {
   if (configurationRequests) await refreshSettings();
   else {
-    settings = parseSettings((change.settings as { steady?: unknown } | undefined)?.steady);
+    const problems: string[] = [];
+    setSettings(parseSettings((change.settings as { steady?: unknown } | undefined)?.steady, problems));
+    for (const p of problems) connection.console.warn(`steady: ${p}`);
     workspace?.updateSettings((change.settings as { steady?: unknown } | undefined)?.steady);
   }
-  workspace?.configMaybeChanged();
-  for (const doc of documents.all()) doc.result = undefined;
-  if (pullDiagnostics) connection.languages.diagnostics.refresh();
-  else for (const doc of documents.all()) schedulePush(doc.uri);
+  configChanged();
 });
 
 connection.onDidOpenTextDocument((p) =>
@@ -243,7 +278,8 @@ connection.onDidChangeWatchedFiles((p) =>
   guard('watched files', undefined, () => {
     // Source files: the workspace analysis re-checks what changed on disk.
     workspace?.onWatchedFiles(p.changes.filter((c) => !isConfigFile(pathOf(c.uri))));
-    workspace?.configMaybeChanged();
+    // Configuration files: re-resolve and re-analyse.
+    if (config.onWatchedFiles(p.changes.map((c) => pathOf(c.uri)))) configChanged();
   }),
 );
 
@@ -260,21 +296,11 @@ connection.languages.diagnostics.on((p) =>
     const doc = documents.get(p.textDocument.uri);
     if (!doc) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
     const items = diagnose(doc);
-    const resultId = `${doc.version}:${settingsKey()}`;
+    const resultId = `${doc.version}:${config.store.generation}`;
     if (p.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
     return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
   }),
 );
-
-let settingsGeneration = 0;
-let lastSettings = settings;
-function settingsKey(): number {
-  if (lastSettings !== settings) {
-    lastSettings = settings;
-    settingsGeneration++;
-  }
-  return settingsGeneration;
-}
 
 connection.onHover((p) =>
   guard('hover', null, () => {
@@ -290,7 +316,8 @@ connection.onCodeAction((p) =>
     const actions: CodeAction[] = [];
     if (wants(p.context.only, CodeActionKind.QuickFix)) actions.push(...quickFixes(doc, p.context.diagnostics));
     if (p.context.only && wants(p.context.only, FIX_ALL_KIND)) {
-      const all = fixAllAction(doc, currentRules(), { path: pathOf(doc.uri) });
+      const cfg = configOf(doc.uri);
+      const all = cfg.excluded ? undefined : fixAllAction(doc, cfg.rules, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions });
       if (all) actions.push(all);
     }
     return actions;
