@@ -24,6 +24,7 @@ import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+import unboundedQueue from './python/unbounded-queue';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   hotRetryLoop,
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
+  unboundedQueue,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
 ];
