@@ -15,6 +15,7 @@ import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
+import nonAtomicFilePublish from './go/non-atomic-file-publish';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
+  nonAtomicFilePublish,
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
