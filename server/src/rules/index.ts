@@ -26,6 +26,7 @@ import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 import unboundedQueue from './python/unbounded-queue';
+import peerKeyedGrowthWithoutCap from './python/peer-keyed-growth-without-cap';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
   unboundedQueue,
+  peerKeyedGrowthWithoutCap,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
 ];
