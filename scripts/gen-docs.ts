@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Rule } from '../server/src/engine/rule';
 import { RULES } from '../server/src/rules';
+import { SCHEMA_PATH, schemaText } from './gen-schema';
 
 const FIX: Record<Rule['fix'], string> = {
   none: 'No automatic fix.',
@@ -29,7 +30,7 @@ export function rulePage(rule: Rule): string {
     `## Example\n\n${fence(rule.language, d.example)}`,
     `## Use instead\n\n${fence(rule.language, d.useInstead)}`,
     `## Fix safety\n\n${FIX[rule.fix]} ${d.fixSafety.trim()}`,
-    `## Configuration\n\nSelect or ignore it by code or name (\`${rule.code}\` or \`${rule.name}\`) with \`steady check --select/--ignore\` or the \`steady.select\`/\`steady.ignore\` settings. Silence one line with \`${rule.language === 'go' ? '//' : '#'} steady:ignore ${rule.code} <reason>\` on that line or alone on the line above it, or a whole file with \`steady:ignore-file ${rule.code} <reason>\` in its leading comments.`,
+    `## Configuration\n\nSelect or ignore it by code or name (\`${rule.code}\` or \`${rule.name}\`) in \`select\`/\`ignore\` of \`steady.toml\` (or \`[tool.steady]\` in \`pyproject.toml\`, also per path in \`[[overrides]]\`), with \`steady check --select/--ignore\`, or with the \`steady.select\`/\`steady.ignore\` settings. Change its severity with \`${rule.code} = "info"\` in the \`[severity]\` table (\`"off"\` turns it off), and set its options, if it has any, in a \`[rules.${rule.name}]\` table. Silence one line with \`${rule.language === 'go' ? '//' : '#'} steady:ignore ${rule.code} <reason>\` on that line or alone on the line above it, or a whole file with \`steady:ignore-file ${rule.code} <reason>\` in its leading comments.`,
   ];
   if (d.related?.trim()) parts.push(`## Related rules\n\n${d.related.trim()}`);
   return parts.join('\n\n') + '\n';
@@ -57,6 +58,7 @@ export function generatedDocs(): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of RULES) files.set(`docs/rules/${r.name}.md`, rulePage(r));
   files.set('docs/rules/README.md', indexPage(RULES));
+  files.set(SCHEMA_PATH.split(path.sep).join('/'), schemaText());
   return files;
 }
 

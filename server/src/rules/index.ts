@@ -15,7 +15,6 @@ import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
-import nonAtomicFilePublish from './go/non-atomic-file-publish';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
@@ -25,8 +24,6 @@ import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
-import unboundedQueue from './python/unbounded-queue';
-import peerKeyedGrowthWithoutCap from './python/peer-keyed-growth-without-cap';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 
@@ -47,7 +44,6 @@ export const RULES: readonly Rule[] = [
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
-  nonAtomicFilePublish,
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
@@ -57,8 +53,6 @@ export const RULES: readonly Rule[] = [
   hotRetryLoop,
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
-  unboundedQueue,
-  peerKeyedGrowthWithoutCap,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
 ];
