@@ -2,14 +2,17 @@
  * `steady check`: the command-line front end. Parses the options, discovers the files, checks them (on worker
  * threads; this bundle is also the worker script), prints the report and sets the exit status.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { checkFiles, isCheckWorkerData, runCheckWorker } from './checkPool';
+import { ConfigStore, DEFAULT_SETTINGS, type FileConfig } from './config';
 import { discover } from './discover';
 import type { Rule } from './engine/rule';
-import { compareDiagnostics, isFailing, type CheckReport, type FileReport } from './report/diagnostic';
+import { compareDiagnostics, displayPath, isFailing, type CheckReport, type FileReport } from './report/diagnostic';
 import { FORMATS, formatReport, type Format } from './report/format';
 import { RULES, findRule } from './rules';
 import { VERSION } from './version';
@@ -37,12 +40,21 @@ Options:
   --select RULES   Run only these rules: comma-separated codes or names, e.g.
                    --select GO404,silent-broad-except (may be repeated)
   --ignore RULES   Do not run these rules (same syntax)
+  --config PATH    Use this configuration file for every file instead of the steady.toml,
+                   .steady.toml or pyproject.toml [tool.steady] found next to each file
+  --show-config    Print the configuration files that apply to each path and the resolved
+                   rules, severities and excludes, then exit
   --format FORMAT  text (default), json or sarif
   --fix            Apply the safe fixes in place, then report the problems that remain.
                    A file is never rewritten with code that parses worse than before.
   -j, --jobs N     Check files on N worker threads (default: ${cores}, the number of cores)
   -h, --help       Show this help
   -V, --version    Show the version
+
+Configuration: each file uses the nearest steady.toml, .steady.toml or pyproject.toml with
+a [tool.steady] table, found by walking up from its folder; --select and --ignore apply on
+top of it. Files its exclude globs match are not checked. A configuration problem (unknown
+key or rule, wrong type, TOML syntax error) is reported with its position and exit status 2.
 
 Files that are binary (contain NUL bytes), not valid UTF-8, or larger than 10 MB are
 skipped with a notice on stderr; skipping does not change the exit status. A rule that
@@ -52,7 +64,8 @@ Colours are used when stdout is a terminal, unless NO_COLOR is set.
 Exit status:
   0  no problem of warning severity or above (info and hints do not fail the check)
   1  at least one error or warning
-  2  bad usage, a named path that does not exist or cannot be read, or an internal failure
+  2  bad usage, bad configuration, a named path that does not exist or cannot be read, or an
+     internal failure
 `;
 }
 
@@ -88,6 +101,12 @@ interface CheckArgs {
   format: Format;
   fix: boolean;
   jobs: number;
+  /** The rule codes of --select (undefined: not given) and --ignore. */
+  select?: string[];
+  ignore: string[];
+  /** --config, as given. */
+  config?: string;
+  showConfig: boolean;
 }
 
 /** Parses the arguments after `check`; returns 'help' for --help. */
@@ -103,6 +122,8 @@ function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
         ignore: { type: 'string', multiple: true },
         format: { type: 'string' },
         fix: { type: 'boolean' },
+        config: { type: 'string' },
+        'show-config': { type: 'boolean' },
         jobs: { type: 'string', short: 'j' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
@@ -127,7 +148,18 @@ function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
   const selected = v.select ? new Set(parseRuleList('--select', v.select)) : undefined;
   const ignored = new Set(v.ignore ? parseRuleList('--ignore', v.ignore) : []);
   const rules = RULES.filter((r) => (!selected || selected.has(r)) && !ignored.has(r));
-  return { paths: parsed.positionals.length ? parsed.positionals : ['.'], rules, format, fix: !!v.fix, jobs };
+  if (v.config !== undefined && v.config.trim() === '') throw new UsageError('--config needs the path of a configuration file');
+  return {
+    select: selected && [...selected].map((r) => r.code),
+    ignore: [...ignored].map((r) => r.code),
+    config: v.config,
+    showConfig: !!v['show-config'],
+    paths: parsed.positionals.length ? parsed.positionals : ['.'],
+    rules,
+    format,
+    fix: !!v.fix,
+    jobs,
+  };
 }
 
 /** The stderr notices of one file's report: why it was skipped or not fixed, and each rule that failed on it. */
@@ -135,21 +167,90 @@ export function noticesOf(report: FileReport): string[] {
   return [...report.notices, ...report.failures.map((f) => `rule ${f.rule} failed on ${report.path}: ${f.message}`)];
 }
 
+/** The configuration store of a run: --config instead of discovery, --select/--ignore on top of the files. */
+function configStore(args: CheckArgs, cwd: string): ConfigStore {
+  if (args.config !== undefined) {
+    const file = path.resolve(cwd, args.config);
+    let ok = false;
+    try {
+      ok = statSync(file).isFile();
+    } catch {
+      /* reported below */
+    }
+    if (!ok) throw new UsageError(`cannot read the configuration file ${args.config}`);
+  }
+  return new ConfigStore({ ...DEFAULT_SETTINGS, select: args.select ?? [], ignore: args.ignore, configPath: args.config }, cwd);
+}
+
+/** Prints the configuration problems found so far; true when there were any. */
+function reportConfigProblems(store: ConfigStore, io: CliIO): boolean {
+  const problems = store.problems();
+  for (const p of problems) {
+    const where = p.file ? `${displayPath(io.cwd, p.file)}${p.line ? `:${p.line}:${p.column}` : ''}: ` : '';
+    io.stderr(`steady: ${where}${p.message}\n`);
+  }
+  return problems.length > 0;
+}
+
+/** `--show-config`: which configuration files apply to each path, and what they resolve to. */
+function showConfig(args: CheckArgs, store: ConfigStore, io: CliIO): number {
+  const out: string[] = [];
+  for (const p of args.paths) {
+    const abs = path.resolve(io.cwd, p);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      io.stderr(`steady: ${p}: no such file or folder\n`);
+      return EXIT.usage;
+    }
+    // A folder shows what a file directly inside it gets (overrides may change that for particular files).
+    const probe = isDir ? path.join(abs, '__steady_probe__') : abs;
+    const c: FileConfig = store.forFile(probe);
+    const on = new Set(c.rules.map((r) => r.code));
+    out.push(`${p}${isDir ? ' (a file in this folder)' : ''}`);
+    out.push(`  configuration files: ${c.sources.length ? c.sources.map((s) => displayPath(io.cwd, s)).join(' (extends) ') : 'none (defaults)'}`);
+    if (!isDir) out.push(`  excluded: ${c.excluded ? 'yes' : 'no'}`);
+    out.push(`  select: ${RULES.filter((r) => on.has(r.code)).map((r) => r.code).join(', ') || '(no rules)'}`);
+    out.push(`  ignore: ${RULES.filter((r) => !on.has(r.code)).map((r) => r.code).join(', ') || '(none)'}`);
+    const sev = Object.entries(c.severity);
+    out.push(`  severity: ${sev.length ? sev.map(([k, v]) => `${k}=${v}`).join(', ') : '(rule defaults)'}`);
+    const ex = store.excludesFor(probe);
+    out.push(`  exclude: ${ex.length ? ex.map((e) => `${e.globs.join(', ')} (from ${displayPath(io.cwd, e.file)})`).join('; ') : '(none)'}`);
+    const opts = Object.entries(c.ruleOptions);
+    if (opts.length) out.push(`  options: ${opts.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ')}`);
+  }
+  io.stdout(out.join('\n') + '\n');
+  return reportConfigProblems(store, io) ? EXIT.usage : EXIT.ok;
+}
+
 /** Runs `steady check` with parsed arguments and returns the exit status. */
 async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const started = performance.now();
   const notice = (m: string): void => io.stderr(`steady: ${m}\n`);
-  const found = discover(args.paths, { cwd: io.cwd, onNotice: notice });
-  if (found.errors.length) {
-    for (const e of found.errors) io.stderr(`steady: ${e}\n`);
+  const store = configStore(args, io.cwd);
+  if (args.showConfig) return showConfig(args, store, io);
+  const discovered = discover(args.paths, { cwd: io.cwd, onNotice: notice });
+  if (discovered.errors.length) {
+    for (const e of discovered.errors) io.stderr(`steady: ${e}\n`);
     return EXIT.usage;
   }
+  // Each file's configuration; a configuration problem stops the run before anything is checked.
+  const configOf = (file: { path: string }) => store.forFile(file.path);
+  const found = { ...discovered, files: discovered.files.filter((f) => !configOf(f).excluded) };
+  if (reportConfigProblems(store, io)) return EXIT.usage;
+  const ran = new Set(found.files.flatMap((f) => configOf(f).rules));
+  args = { ...args, rules: found.files.length ? RULES.filter((r) => ran.has(r)) : args.rules };
   const reports = await checkFiles(found.files, {
     rules: args.rules,
     fix: args.fix,
     cwd: io.cwd,
     jobs: args.jobs,
     workerScript: io.workerScript,
+    configFor: (f) => {
+      const c = configOf(f);
+      return { ruleCodes: c.rules.map((r) => r.code), severity: c.severity, ruleOptions: c.ruleOptions };
+    },
   });
 
   const notices = reports.flatMap(noticesOf);
