@@ -26,6 +26,7 @@ import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
+import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   nonDaemonForeverThread,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
+  subprocessWithoutCheckOrTimeout,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
