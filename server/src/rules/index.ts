@@ -27,6 +27,7 @@ import nonDaemonForeverThread from './python/non-daemon-forever-thread';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
+import checkThenActFilesystem from './python/check-then-act-filesystem';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
   subprocessWithoutCheckOrTimeout,
+  checkThenActFilesystem,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
