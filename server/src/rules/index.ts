@@ -15,6 +15,7 @@ import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
+import unsafeFileModeOrLocation from './go/unsafe-file-mode-or-location';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
+  unsafeFileModeOrLocation,
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
