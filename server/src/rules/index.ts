@@ -6,6 +6,7 @@ import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
 import blockingCallUnderLock from './go/blocking-call-under-lock';
 import resourceNotClosed from './go/resource-not-closed';
+import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   writeUnderRlock,
   blockingCallUnderLock,
   resourceNotClosed,
+  panicOnRecoverableError,
   goroutineLoopWithoutExit,
   untrackedGoroutine,
   fatalExitSkipsCleanup,
