@@ -6,7 +6,6 @@ import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
 import blockingCallUnderLock from './go/blocking-call-under-lock';
 import resourceNotClosed from './go/resource-not-closed';
-import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
@@ -16,7 +15,6 @@ import contextCancelNotCalled from './go/context-cancel-not-called';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
-import unsafeFileModeOrLocation from './go/unsafe-file-mode-or-location';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
@@ -39,7 +37,6 @@ export const RULES: readonly Rule[] = [
   writeUnderRlock,
   blockingCallUnderLock,
   resourceNotClosed,
-  panicOnRecoverableError,
   goroutineLoopWithoutExit,
   untrackedGoroutine,
   fatalExitSkipsCleanup,
@@ -49,7 +46,6 @@ export const RULES: readonly Rule[] = [
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
-  unsafeFileModeOrLocation,
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
