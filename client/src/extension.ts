@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   ErrorAction,
+  ExecuteCommandRequest,
   LanguageClient,
   State,
   TransportKind,
@@ -64,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.text = e.newState === State.Running ? 'Steady' : e.newState === State.Starting ? 'Steady: starting' : 'Steady: stopped';
       status.severity = e.newState === State.Stopped ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     }),
+    vscode.commands.registerCommand('steady.generateReport', () => generateReport()),
     vscode.commands.registerCommand('steady.restartServer', async () => {
       output.appendLine('Restarting the Steady server');
       crashes.reset();
@@ -72,6 +74,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await client.start();
+}
+
+/**
+ * "Steady: Generate Stability Report": the server analyses the workspace and returns the audit in Markdown; it opens
+ * as an untitled Markdown document (links relative to the first workspace folder) with its preview beside it.
+ */
+async function generateReport(): Promise<{ uri: string; findings: number } | undefined> {
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showWarningMessage('Steady: the server is not running.');
+    return undefined;
+  }
+  const report = (await client.sendRequest(ExecuteCommandRequest.type, { command: 'steady.server.generateReport', arguments: [] })) as
+    | { markdown: string; findings: number }
+    | null;
+  if (!report) return undefined;
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
+  await vscode.window.showTextDocument(doc, { preview: false });
+  await vscode.commands.executeCommand('markdown.showPreviewToSide').then(undefined, () => undefined);
+  return { uri: doc.uri.toString(), findings: report.findings };
 }
 
 /** Stops the language server. */

@@ -25,6 +25,7 @@ import { suppressionHover } from './hover';
 import { languageForId, loadLanguages } from './languages';
 import { sha256, WorkspaceAnalysis } from './workspace';
 import { ServerResultCache } from './workspaceCache';
+import { executeWorkspaceCommand, FIX_ALL_WORKSPACE_COMMAND, GENERATE_REPORT_COMMAND } from './workspaceActions';
 
 /** Files larger than this are not analysed; they get one info diagnostic saying why. */
 export const MAX_FILE_SIZE = 5 * 1024 * 1024;
@@ -180,6 +181,7 @@ connection.onInitialize((params): InitializeResult => {
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
+      executeCommandProvider: { commands: [FIX_ALL_WORKSPACE_COMMAND, GENERATE_REPORT_COMMAND] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
       ...(pullDiagnostics ? { diagnosticProvider: { interFileDependencies: false, workspaceDiagnostics: true } } : {}),
     },
@@ -299,6 +301,32 @@ connection.languages.diagnostics.on((p) =>
     const resultId = `${doc.version}:${config.store.generation}`;
     if (p.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
     return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
+  }),
+);
+
+connection.onExecuteCommand((p) =>
+  guard('command', undefined as unknown, async () => {
+    const caps = initializeParams?.capabilities;
+    // The current folders (they may have changed since initialize).
+    const folders = (caps?.workspace?.workspaceFolders ? await connection.workspace.getWorkspaceFolders() : undefined) ??
+      initializeParams?.workspaceFolders ??
+      (initializeParams?.rootUri ? [{ uri: initializeParams.rootUri }] : []);
+    return executeWorkspaceCommand(p.command, {
+      connection,
+      caps: {
+        documentChanges: !!caps?.workspace?.workspaceEdit?.documentChanges,
+        changeAnnotations: !!caps?.workspace?.workspaceEdit?.changeAnnotationSupport,
+        progress: !!caps?.window?.workDoneProgress,
+      },
+      host: {
+        folders: () => folders.filter((f) => f.uri.startsWith('file:')).map((f) => pathOf(f.uri)),
+        openDocument: (fsPath) => documents.all().find((d) => pathOf(d.uri) === fsPath),
+        openDocuments: () => documents.all(),
+        configFor: (fsPath) => configOf(URI.file(fsPath).toString()),
+        maxFileSize: workspace?.maxFileSize ?? MAX_FILE_SIZE,
+        log: (m) => connection.console.log(`steady: ${m}`),
+      },
+    });
   }),
 );
 
