@@ -23,8 +23,8 @@ import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
 import { suppressionHover } from './hover';
 import { languageForId, loadLanguages } from './languages';
-import { sha256, WorkspaceAnalysis } from './workspace';
-import { ServerResultCache } from './workspaceCache';
+import { sha256, WorkspaceAnalysis, type CachedFindings } from './workspace';
+import { ResultCache } from './cache';
 import { executeWorkspaceCommand, FIX_ALL_WORKSPACE_COMMAND, GENERATE_REPORT_COMMAND } from './workspaceActions';
 
 /** Files larger than this are not analysed; they get one info diagnostic saying why. */
@@ -225,7 +225,12 @@ function createWorkspaceAnalysis(
     watchRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
     configurationRequests,
     workerScript: path.join(__dirname, 'workspaceWorker.js'),
-    cache: ServerResultCache.open(cacheDir, (m) => connection.console.log(`steady: ${m}`)),
+    cache: cacheDir
+      ? ResultCache.open<CachedFindings>(cacheDir, {
+          onLog: (m) => connection.console.log(`steady: ${m}`),
+          validate: (v): v is CachedFindings => !!v && typeof v === 'object' && Array.isArray((v as CachedFindings).findings),
+        })
+      : ResultCache.disabled<CachedFindings>(),
   });
   ws.setFolders(folders);
   if (init?.settings) ws.updateSettings(init.settings);

@@ -185,6 +185,9 @@ export class WorkspaceAnalysis {
   private total = 0;
   private progress?: WorkDoneProgressServerReporter;
   private lastProgressAt = 0;
+  private scanStarted = 0;
+  /** What the current scan did with its files (logged when it ends). */
+  private stats = { cached: 0, analysed: 0, unchanged: 0, skipped: 0 };
 
   // Files waiting to be checked (read, hashed, looked up, analysed), in order; `high` ones go first.
   private readonly queue = new Map<string, { high: boolean; force: boolean; scan: number }>();
@@ -327,6 +330,8 @@ export class WorkspaceAnalysis {
       for (const [p, q] of this.queue) if (q.scan > 0) this.queue.delete(p);
       this.done = 0;
       this.total = 0;
+      this.stats = { cached: 0, analysed: 0, unchanged: 0, skipped: 0 };
+      this.scanStarted = Date.now();
     }
     const folders = [...this.folders.values()].filter((f) => !roots || roots.includes(f.root));
     if (folders.length === 0) {
@@ -411,12 +416,16 @@ export class WorkspaceAnalysis {
     const gen = this.scanGen;
     this.pool?.cancel((tag) => tag > 0 && tag <= gen);
     for (const [p, q] of this.queue) if (q.scan > 0) this.queue.delete(p);
-    this.log(`workspace analysis cancelled after ${this.done} of ${this.total} files`);
     this.finishScan(gen, 'cancelled');
   }
 
   private finishScan(gen: number, state: ScanState): void {
-    if (gen !== this.scanGen) return;
+    if (gen !== this.scanGen || this.state !== 'scanning') return;
+    const t = this.stats;
+    this.log(
+      `workspace analysis ${state === 'cancelled' ? 'cancelled' : 'done'}: ${this.done} of ${this.total} files in ${Date.now() - this.scanStarted} ms ` +
+        `(${t.analysed} analysed, ${t.cached} from the cache, ${t.unchanged} unchanged, ${t.skipped} skipped)`,
+    );
     this.progress?.done();
     this.progress = undefined;
     this.setState(state);
@@ -451,10 +460,12 @@ export class WorkspaceAnalysis {
       this.pool = new WorkerPool({
         script: this.host.workerScript,
         workers,
-        recycleBytes: Number(process.env.STEADY_WORKER_RECYCLE_MB || 96) * 1024 * 1024,
+        recycleBytes: 128 * 1024 * 1024,
         niceness: 10,
         idleMs: 10_000,
-        maxOldGenerationSizeMb: 96,
+        maxOldGenerationSizeMb: 512,
+        maxYoungGenerationSizeMb: 16,
+        largeBytes: 200 * 1024,
         log: (m) => this.log(m),
       });
     }
@@ -550,6 +561,7 @@ export class WorkspaceAnalysis {
       if (bytes.length > this.settings.maxFileSize) return this.oversize(rec, seq, bytes.length, q.force);
       const key: CacheKeyLike = { contentHash: sha256(bytes), configHash: cfg.hash };
       if (!q.force && rec.key && rec.key.contentHash === key.contentHash && rec.key.configHash === key.configHash && rec.oversize === undefined) {
+        this.stats.unchanged++;
         return; // unchanged since it was last analysed
       }
       const cached = this.host.cache.get(rec.path, key);
@@ -558,7 +570,8 @@ export class WorkspaceAnalysis {
         if ('skip' in decoded) return this.skip(rec, seq, decoded.skip);
         rec.key = key;
         rec.oversize = undefined;
-        this.setDiagnostics(rec, diskDiagnostics(cached.findings, new LineIndex(decoded.text), key.contentHash), true);
+        this.stats.cached++;
+        this.setDiagnostics(rec, diskDiagnostics(cached.findings, new LineIndex(decoded.text), key.contentHash), q.force);
         return;
       }
       doneReading();
@@ -587,10 +600,11 @@ export class WorkspaceAnalysis {
       for (const f of result.failures) this.log(`rule ${f.code} failed on ${rec.path}: ${f.error}`);
       rec.key = key;
       rec.oversize = undefined;
+      this.stats.analysed++;
       this.host.cache.set(rec.path, key, { findings: result.findings });
       this.cacheDirty = true;
       this.scheduleSave();
-      this.setDiagnostics(rec, result.diagnostics, true);
+      this.setDiagnostics(rec, result.diagnostics, q.force);
     } finally {
       doneReading();
     }
@@ -611,6 +625,7 @@ export class WorkspaceAnalysis {
   /** A file that cannot be analysed: logged once, and it loses its diagnostics (`gone`: it no longer exists). */
   private skip(rec: FileRecord, seq: number, why: string, gone = false): void {
     if (seq !== rec.seq) return;
+    this.stats.skipped++;
     this.log(`skipping ${rec.path}: ${why}`);
     if (gone) {
       this.forget(rec);
@@ -626,6 +641,7 @@ export class WorkspaceAnalysis {
     if (rec.oversize === size && !force) return;
     rec.oversize = size;
     rec.key = undefined;
+    this.stats.skipped++;
     const limit = formatSize(this.settings.maxFileSize);
     this.setDiagnostics(
       rec,
@@ -943,10 +959,4 @@ function isInside(p: string, folder: string): boolean {
 function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
   if (a.length !== b.length) return false;
   return a.length === 0 || JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** A configuration of editor settings only (one rule set for every file), until configuration files apply. */
-export function rulesOnlyConfig(rules: readonly Rule[], generation: number): ConfigLike {
-  const cfg: FileConfigLike = { rules, severity: {}, ruleOptions: {}, excluded: false, hash: sha256(rules.map((r) => r.code).join(',')).slice(0, 16) };
-  return { generation, forFile: () => cfg };
 }

@@ -27,13 +27,21 @@ export interface PoolOptions {
   niceness: number;
   /** Stop a worker that has had nothing to do for this long. */
   idleMs: number;
-  /** V8 old-generation limit of a worker, in MB. */
+  /** V8 old-generation limit of a worker, in MB (a file needing more is skipped with a log line). */
   maxOldGenerationSizeMb?: number;
+  /** V8 young-generation limit of a worker, in MB. */
+  maxYoungGenerationSizeMb?: number;
+  /**
+   * Analyses of files larger than this many bytes run one at a time across the pool: a large file's syntax tree and
+   * its JS objects take a few hundred MB, and two at once would double the peak.
+   */
+  largeBytes: number;
   log: (message: string) => void;
 }
 
 interface Queued {
   job: Job;
+  large: boolean;
   tag: number;
   transfer?: ArrayBuffer[];
   resolve: (r: JobResult) => void;
@@ -81,7 +89,8 @@ export class WorkerPool {
   run(job: Job, opts: { tag: number; high?: boolean; transfer?: ArrayBuffer[] }): Promise<JobResult> {
     if (this.disposed) return Promise.reject(new JobCancelled('the pool is disposed'));
     return new Promise<JobResult>((resolve, reject) => {
-      const q: Queued = { job, tag: opts.tag, transfer: opts.transfer, resolve, reject };
+      const large = job.kind === 'analyze' && job.bytes.byteLength > this.opts.largeBytes;
+      const q: Queued = { job, large, tag: opts.tag, transfer: opts.transfer, resolve, reject };
       (opts.high ? this.high : this.normal).push(q);
       this.pump();
     });
@@ -108,8 +117,15 @@ export class WorkerPool {
     }
   }
 
+  /** The next job a worker may start: the first queued, skipping large files while another worker has one. */
   private take(): Queued | undefined {
-    return this.high.shift() ?? this.normal.shift();
+    let largeRunning = false;
+    for (const s of this.slots) if (s.current?.q.large) largeRunning = true;
+    for (const list of [this.high, this.normal]) {
+      const i = largeRunning ? list.findIndex((q) => !q.large) : list.length ? 0 : -1;
+      if (i !== -1) return list.splice(i, 1)[0];
+    }
+    return undefined;
   }
 
   private pump(): void {
@@ -154,7 +170,10 @@ export class WorkerPool {
     const data: WorkspaceWorkerData = { steadyWorkspaceWorker: true, niceness: this.opts.niceness };
     const worker = new Worker(this.opts.script, {
       workerData: data,
-      resourceLimits: this.opts.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb } : undefined,
+      resourceLimits: {
+        ...(this.opts.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb } : {}),
+        ...(this.opts.maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb: this.opts.maxYoungGenerationSizeMb } : {}),
+      },
       stdout: false,
       stderr: false,
     });
@@ -172,13 +191,15 @@ export class WorkerPool {
       const cur = slot.current;
       slot.current = undefined;
       if (cur && cur.id === msg.id) cur.q.resolve(msg.result);
-      if (msg.heap > this.opts.recycleBytes) {
+      // A large file leaves a grown heap behind: replace the worker rather than keep that memory.
+      if (msg.heap > this.opts.recycleBytes || cur?.q.large) {
         this.recycled++;
         this.stop(slot);
         this.pump();
         return;
       }
-      this.feed(slot);
+      // Other idle workers may have been waiting for this one's large file to finish.
+      this.pump();
     });
     const died = (why: string): void => {
       if (slot.dead) return;

@@ -80,8 +80,9 @@ export function runWorkspaceWorker(data: WorkspaceWorkerData): void {
   }
   const profiles = new Map<number, { profile: RuleProfile; rules: typeof RULES }>();
   const heap = (): number => {
+    // The committed JS heap and the wasm memory: what the worker holds of the process's RSS.
     const m = process.memoryUsage();
-    return m.external + m.heapUsed;
+    return m.external + m.heapTotal;
   };
   const analyze = (msg: Extract<ToWorker, { kind: 'analyze' }>): JobResult => {
     const decoded = decodeSource(msg.bytes);

@@ -154,6 +154,25 @@ const idle = (s: Session, ms?: number) => status(s, (st) => st.state === 'idle',
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codes = (ds: any[]) => ds.map((d) => d.code).sort();
 
+/** The server's log lines (window/logMessage) so far. */
+function logs(s: Session): string[] {
+  return s.c.notifications.filter((m) => m.method === 'window/logMessage').map((m) => String(m.params.message));
+}
+
+/** Waits for a log line matching `re`. */
+async function logLine(s: Session, re: RegExp, ms = 30000): Promise<string> {
+  const m = await s.c.waitFor((x) => x.method === 'window/logMessage' && re.test(x.params.message), ms, `a log line ${re}`);
+  return m.params.message;
+}
+
+/** Go files of realistic size (copies of one text, half of them with a defect), for scans that take a while. */
+function bigWorkspace(n: number): Record<string, string> {
+  const body = Array.from({ length: 60 }, (_, i) => `\nfunc f${i}(m map[string]int) int {\n\tn := 0\n\tfor k, v := range m {\n\t\tif len(k) > ${i} {\n\t\t\tn += v\n\t\t}\n\t}\n\treturn n\n}\n`).join('');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) files[`pkg${String(i % 20).padStart(2, '0')}/f${String(i).padStart(4, '0')}.go`] = (i % 2 ? GO_BAD : GO_CLEAN) + body;
+  return files;
+}
+
 function watched(s: Session, changes: { file: string; type: 1 | 2 | 3 }[]): void {
   s.c.notify('workspace/didChangeWatchedFiles', { changes: changes.map((ch) => ({ uri: uriOf(path.join(s.root, ch.file)), type: ch.type })) });
 }
@@ -195,5 +214,244 @@ describe('workspace analysis (stdio)', function () {
     const pushedUris = new Set(s.c.notifications.filter((m) => m.method === 'textDocument/publishDiagnostics').map((m) => m.params.uri));
     assert.ok(![...pushedUris].some((u) => /vendor|node_modules/.test(u)), [...pushedUris].join(' '));
     assert.ok(s.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles' && JSON.stringify(r.registerOptions).includes('**/*.go')));
+  });
+
+  it('offers the quick fix of a diagnostic computed on disk once the file is opened with the same text', async () => {
+    const root = ws({ 'main.go': GO_BAD });
+    const s = await open(root);
+    const diags = await pushed(s, 'main.go', (d) => d.length > 0);
+    const uri = uriOf(path.join(root, 'main.go'));
+    // The code action request arrives before the open document's own diagnostics replace the disk ones.
+    s.c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: GO_BAD } });
+    const actions = await s.c.request('textDocument/codeAction', { textDocument: { uri }, range: diags[0].range, context: { diagnostics: diags } });
+    assert.ok(actions.some((a: any) => a.title === 'Add syscall.SIGTERM to the trapped signals'), JSON.stringify(actions.map((a: any) => a.title)));
+    // Changed text: the disk diagnostics are stale and get no actions.
+    s.c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: '// x\n' + GO_BAD }] });
+    await s.c.diagnosticsFor(uri, 2);
+    const stale = await s.c.request('textDocument/codeAction', { textDocument: { uri }, range: diags[0].range, context: { diagnostics: diags } });
+    assert.deepEqual(stale, []);
+  });
+
+  it('streams workspace diagnostics to a pull client as partial results, and answers without a token once the scan ends', async () => {
+    const root = ws({ 'a/main.go': GO_BAD, 'b/ship.py': PY_BAD, 'b/ok.py': PY_CLEAN });
+    const s = await open(root, { pull: true });
+    const init = s.c.notifications; // eslint-disable-line @typescript-eslint/no-unused-vars
+    const reports = new Map<string, any>();
+    const token = 'ws-partial';
+    const onProgress = (m: Message): void => {
+      if (m.method === '$/progress' && m.params.token === token) for (const r of m.params.value.items) reports.set(r.uri, r);
+    };
+    for (const m of init) onProgress(m);
+    const stop = setInterval(() => undefined, 1000);
+    const seen = new Set<Message>();
+    const poll = setInterval(() => {
+      for (const m of s.c.notifications) if (!seen.has(m)) (seen.add(m), onProgress(m));
+    }, 10);
+    const req = s.c.request('workspace/diagnostic', { previousResultIds: [], partialResultToken: token });
+    try {
+      const deadline = Date.now() + 20000;
+      while (reports.size < 3 && Date.now() < deadline) await sleep(20);
+      const goReport = reports.get(uriOf(path.join(root, 'a/main.go')));
+      assert.ok(goReport, `reports: ${[...reports.keys()].join(' ')}`);
+      assert.equal(goReport.kind, 'full');
+      assert.equal(goReport.version, null);
+      assert.deepEqual(codes(goReport.items), ['GO404']);
+      assert.deepEqual(codes(reports.get(uriOf(path.join(root, 'b/ship.py'))).items), ['PY301']);
+      assert.ok(!s.c.notifications.some((m) => m.method === 'textDocument/publishDiagnostics'), 'a pull client gets no pushes');
+      // A change while the request is open arrives as another partial result.
+      writeFileSync(path.join(root, 'a/main.go'), GO_CLEAN);
+      watched(s, [{ file: 'a/main.go', type: 2 }]);
+      const deadline2 = Date.now() + 20000;
+      while (reports.get(uriOf(path.join(root, 'a/main.go'))).items.length > 0 && Date.now() < deadline2) await sleep(20);
+      assert.deepEqual(reports.get(uriOf(path.join(root, 'a/main.go'))).items, []);
+    } finally {
+      clearInterval(poll);
+      clearInterval(stop);
+    }
+    // Without a partial-result token: the whole result, once the scan is done.
+    const full = await s.c.request('workspace/diagnostic', { previousResultIds: [] });
+    const byUri = new Map(full.items.map((r: any) => [r.uri, r]));
+    assert.deepEqual(codes((byUri.get(uriOf(path.join(root, 'b/ship.py'))) as any).items), ['PY301']);
+    // What the client already has (same result ids) is not sent again.
+    const prev = full.items.map((r: any) => ({ uri: r.uri, value: r.resultId }));
+    const again = Promise.race([s.c.request('workspace/diagnostic', { previousResultIds: prev }), sleep(1500).then(() => 'waiting')]);
+    assert.equal(await again, 'waiting', 'nothing new: the request waits for a change');
+    void req;
+  });
+
+  it('follows files created, changed and deleted on disk; an open file keeps its editor text until closed', async () => {
+    const root = ws({ 'main.go': GO_CLEAN, 'lib/ship.py': PY_CLEAN });
+    const s = await open(root);
+    await idle(s);
+    // Created.
+    writeFileSync(path.join(root, 'lib/new.py'), PY_BAD);
+    watched(s, [{ file: 'lib/new.py', type: 1 }]);
+    assert.deepEqual(codes(await pushed(s, 'lib/new.py', (d) => d.length > 0)), ['PY301']);
+    // Changed.
+    writeFileSync(path.join(root, 'main.go'), GO_BAD);
+    watched(s, [{ file: 'main.go', type: 2 }]);
+    assert.deepEqual(codes(await pushed(s, 'main.go', (d) => d.length > 0)), ['GO404']);
+    // Deleted: its diagnostics disappear.
+    unlinkSync(path.join(root, 'lib/new.py'));
+    watched(s, [{ file: 'lib/new.py', type: 3 }]);
+    assert.deepEqual(await pushed(s, 'lib/new.py', (d) => d.length === 0), []);
+    // Open: the editor text wins over changes on disk.
+    const uri = uriOf(path.join(root, 'main.go'));
+    s.c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: GO_CLEAN } });
+    assert.deepEqual(await s.c.diagnosticsFor(uri, 1), []);
+    writeFileSync(path.join(root, 'main.go'), GO_BAD + '\n// saved elsewhere\n');
+    watched(s, [{ file: 'main.go', type: 2 }]);
+    await sleep(800);
+    const last = s.c.notifications.filter((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri).pop();
+    assert.equal(last!.params.version, 1, 'no disk diagnostics while the file is open');
+    // Closed: the on-disk text is analysed again.
+    s.c.notify('textDocument/didClose', { textDocument: { uri } });
+    const after = await pushed(s, 'main.go', (d) => d.length > 0 && d[0].data.version === null);
+    assert.deepEqual(codes(after), ['GO404']);
+  });
+
+  it('coalesces a burst of 2,000 changed files into one re-check, each file published once', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) files[`p${i % 40}/m${i}.py`] = PY_CLEAN;
+    const root = ws(files);
+    const s = await open(root);
+    await idle(s, 60000);
+    const before = s.c.notifications.length;
+    // A branch switch: every file rewritten, half of them with a defect; the events come in many notifications.
+    const names = Object.keys(files);
+    names.forEach((f, i) => writeFileSync(path.join(root, f), i % 2 ? PY_BAD : PY_CLEAN + '\n# touched\n'));
+    for (let i = 0; i < names.length; i += 100) watched(s, names.slice(i, i + 100).map((file) => ({ file, type: 2 as const })));
+    const deadline = Date.now() + 60000;
+    const published = (): Map<string, number> => {
+      const n = new Map<string, number>();
+      for (const m of s.c.notifications.slice(before)) if (m.method === 'textDocument/publishDiagnostics') n.set(m.params.uri, (n.get(m.params.uri) ?? 0) + 1);
+      return n;
+    };
+    while (published().size < 1000 && Date.now() < deadline) await sleep(50);
+    const st = await status(s, (x) => x.counts.warning === 1000);
+    await sleep(1000);
+    const counts = published();
+    assert.equal(counts.size, 1000, 'every file that now has a defect is published (clean files stay unannounced)');
+    assert.ok([...counts.values()].every((n) => n === 1), 'each file once');
+    assert.equal(st.files, 2000);
+    assert.equal(st.state, 'idle');
+  });
+
+  it('keeps an open document responsive during a scan: its edits are analysed first', async () => {
+    const root = ws(bigWorkspace(300));
+    const s = await open(root, { env: { STEADY_WORKERS: '1' } });
+    await status(s, (st) => st.state === 'scanning' && st.total > 0);
+    const uri = uriOf(path.join(root, 'edited.go'));
+    s.c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: GO_CLEAN } });
+    await s.c.diagnosticsFor(uri, 1);
+    const latencies: number[] = [];
+    let text = GO_CLEAN;
+    for (let v = 2; v <= 31; v++) {
+      text = text.replace('<-quit', v % 2 ? '<-quit\n' : '<-quit');
+      const t0 = Date.now();
+      s.c.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+      await s.c.diagnosticsFor(uri, v);
+      latencies.push(Date.now() - t0);
+    }
+    const st = (s.c.notifications.filter((m) => m.method === 'steady/workspaceStatus').pop() as Message).params;
+    assert.equal(st.state, 'scanning', 'the edits happened during the scan');
+    latencies.sort((a, b) => a - b);
+    assert.ok(latencies[Math.floor(latencies.length * 0.9)] < 250, `p90 ${latencies[Math.floor(latencies.length * 0.9)]} ms: ${latencies.join(' ')}`);
+    await idle(s, 90000);
+  });
+
+  it('stops the scan when its progress is cancelled', async () => {
+    const root = ws(bigWorkspace(300));
+    const s = await open(root, { env: { STEADY_WORKERS: '1' } });
+    const begin = await s.c.waitFor((m) => m.method === '$/progress' && m.params.value?.kind === 'begin', 20000, 'progress begin');
+    assert.equal(begin.params.value.cancellable, true);
+    await status(s, (st) => st.state === 'scanning' && st.done > 0);
+    s.c.notify('window/workDoneProgress/cancel', { token: begin.params.token });
+    const st = await status(s, (x) => x.state === 'cancelled');
+    assert.ok(st.done < st.total, `${st.done} of ${st.total}`);
+    await s.c.waitFor((m) => m.method === '$/progress' && m.params.token === begin.params.token && m.params.value?.kind === 'end', 5000, 'progress end');
+    await sleep(500);
+    const later = (s.c.notifications.filter((m) => m.method === 'steady/workspaceStatus').pop() as Message).params;
+    assert.equal(later.state, 'cancelled');
+    assert.ok(later.counts.warning <= st.counts.warning + 6, 'nothing more is analysed after the cancel beyond the files in flight');
+  });
+
+  it('reuses cached results after a restart, re-analyses changed files, and discards a corrupted cache', async () => {
+    const root = ws({ 'a.go': GO_BAD, 'b.go': GO_CLEAN, 'c.py': PY_BAD, 'd.py': PY_CLEAN });
+    const storage = mkdtempSync(path.join(tmpdir(), 'steady-storage-'));
+    roots.push(storage);
+    let s = await open(root, { storage });
+    assert.match(await logLine(s, /workspace analysis done/), /4 analysed, 0 from the cache/);
+    await s.c.close();
+    sessions.splice(sessions.indexOf(s), 1);
+
+    writeFileSync(path.join(root, 'b.go'), GO_BAD);
+    s = await open(root, { storage });
+    assert.match(await logLine(s, /workspace analysis done/), /1 analysed, 3 from the cache/);
+    assert.deepEqual(codes(await pushed(s, 'a.go', (d) => d.length > 0)), ['GO404'], 'cached diagnostics are published');
+    assert.deepEqual(codes(await pushed(s, 'b.go', (d) => d.length > 0)), ['GO404']);
+    await s.c.close();
+    sessions.splice(sessions.indexOf(s), 1);
+
+    for (const f of readdirSync(storage, { recursive: true }) as string[]) {
+      const abs = path.join(storage, f);
+      try {
+        writeFileSync(abs, '{"format": "steady-server-cache", "ruleset": 1, "files": {"' + path.join(root, 'a.go') + '": {"c": "x"');
+      } catch {
+        // a folder
+      }
+    }
+    s = await open(root, { storage });
+    assert.match(await logLine(s, /workspace analysis done/), /4 analysed, 0 from the cache/);
+    assert.deepEqual(codes(await pushed(s, 'c.py', (d) => d.length > 0)), ['PY301']);
+  });
+
+  it('skips a file deleted during the scan, broken symlinks and symlink loops, and keeps going', async () => {
+    const files = bigWorkspace(120);
+    files['zz/last.go'] = GO_BAD;
+    files['zz/turned-into-folder.go'] = GO_BAD;
+    const root = ws(files);
+    symlinkSync(path.join(root, 'missing.go'), path.join(root, 'broken.go'));
+    symlinkSync(path.join(root, 'loop-a.go'), path.join(root, 'loop-b.go'));
+    symlinkSync(path.join(root, 'loop-b.go'), path.join(root, 'loop-a.go'));
+    const s = await open(root, { env: { STEADY_WORKERS: '1' } });
+    await status(s, (st) => st.state === 'scanning' && st.total > 0);
+    unlinkSync(path.join(root, 'zz/last.go'));
+    unlinkSync(path.join(root, 'zz/turned-into-folder.go'));
+    mkdirSync(path.join(root, 'zz/turned-into-folder.go'));
+    const st = await idle(s, 90000);
+    assert.equal(st.done, st.total);
+    const all = logs(s).join('\n');
+    assert.match(all, /broken\.go: broken symbolic link/);
+    assert.match(all, /loop-a\.go: too many levels of symbolic links/);
+    assert.match(all, /last\.go: it no longer exists/);
+    assert.match(all, /turned-into-folder\.go: not a regular file/);
+    assert.ok(!s.c.notifications.some((m) => m.method === 'textDocument/publishDiagnostics' && /last\.go|turned-into/.test(m.params.uri) && m.params.diagnostics.length > 0));
+    assert.ok(st.counts.warning >= 60, JSON.stringify(st));
+  });
+
+  it('skips files over steady.maxFileSize with one info diagnostic naming the limit', async () => {
+    const big = GO_BAD + '\n' + '// padding padding padding padding\n'.repeat(100);
+    const root = ws({ 'big.go': big, 'small.go': GO_BAD });
+    const s = await open(root, { settings: { maxFileSize: 2048 } });
+    const d = await pushed(s, 'big.go', (x) => x.length > 0);
+    assert.equal(d.length, 1);
+    assert.equal(d[0].severity, 3);
+    assert.match(d[0].message, /larger than 2 KB \(steady\.maxFileSize\)/);
+    assert.deepEqual(codes(await pushed(s, 'small.go', (x) => x.length > 0)), ['GO404']);
+  });
+
+  it('analyses nothing in the background with steady.workspaceAnalysis "openFilesOnly", and honours files.exclude', async () => {
+    const root = ws({ 'a.go': GO_BAD, 'gen/b.go': GO_BAD, 'c.go': GO_BAD });
+    let s = await open(root, { filesExclude: { '**/gen': true, 'c.go': true, 'a.go': false } });
+    const st = await idle(s);
+    assert.equal(st.total, 1);
+    await pushed(s, 'a.go', (d) => d.length > 0);
+    await s.c.close();
+    sessions.splice(sessions.indexOf(s), 1);
+    s = await open(root, { settings: { workspaceAnalysis: 'openFilesOnly' } });
+    await status(s, (x) => x.state === 'off');
+    await sleep(500);
+    assert.ok(!s.c.notifications.some((m) => m.method === 'textDocument/publishDiagnostics'));
   });
 });
