@@ -11,6 +11,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { WorkspaceStatusNotification, type WorkspaceStatus } from '../../server/src/workspaceProtocol';
 import { CrashPolicy } from './crashPolicy';
 
 let client: LanguageClient | undefined;
@@ -21,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = vscode.languages.createLanguageStatusItem('steady.status', [{ language: 'go' }, { language: 'python' }]);
   status.name = 'Steady';
   status.text = 'Steady';
-  status.command = { title: 'Restart', command: 'steady.restartServer' };
+  status.command = { title: 'Show Problems', command: 'workbench.actions.view.problems' };
   context.subscriptions.push(output, status);
 
   const crashes = new CrashPolicy();
@@ -41,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ],
     outputChannel: output,
     synchronize: { configurationSection: 'steady' },
+    // The workspace analysis caches its results here, so reopening the workspace re-analyses only what changed.
+    initializationOptions: { storagePath: context.storageUri?.fsPath, globalStoragePath: context.globalStorageUri.fsPath },
     // A server that dies is restarted, up to a limit; then the user is told, and can restart it by hand.
     errorHandler: {
       error: () => ({ action: ErrorAction.Continue }),
@@ -64,7 +67,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onDidChangeState((e) => {
       status.text = e.newState === State.Running ? 'Steady' : e.newState === State.Starting ? 'Steady: starting' : 'Steady: stopped';
       status.severity = e.newState === State.Stopped ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+      status.busy = false;
     }),
+    client.onNotification(WorkspaceStatusNotification.type, (s) => showStatus(status, s)),
     vscode.commands.registerCommand('steady.generateReport', () => generateReport()),
     vscode.commands.registerCommand('steady.restartServer', async () => {
       output.appendLine('Restarting the Steady server');
@@ -74,6 +79,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await client.start();
+}
+
+/** Shows the workspace analysis state and the problem counts in the status item. */
+function showStatus(item: vscode.LanguageStatusItem, s: WorkspaceStatus): void {
+  const n = (count: number, what: string): string => `${count.toLocaleString('en-US')} ${what}${count === 1 ? '' : 's'}`;
+  const { error, warning, info, hint } = s.counts;
+  const problems = error + warning + info + hint === 0 ? 'no problems' : [n(error, 'error'), n(warning, 'warning'), ...(info ? [n(info, 'info')] : [])].join(', ');
+  item.busy = s.state === 'scanning' || s.state === 'starting';
+  if (s.state === 'scanning') item.text = `Steady: analysing ${s.done.toLocaleString('en-US')}/${s.total.toLocaleString('en-US')} files`;
+  else item.text = `Steady: ${problems}`;
+  item.detail =
+    s.state === 'scanning'
+      ? problems
+      : s.state === 'cancelled'
+        ? `workspace analysis cancelled after ${n(s.done, 'file')}`
+        : s.state === 'off'
+          ? 'open files only'
+          : `${n(s.files, 'file')} in the workspace${hint ? `, ${n(hint, 'hint')}` : ''}`;
+  item.severity = vscode.LanguageStatusSeverity.Information;
 }
 
 /**
