@@ -28,6 +28,7 @@ import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
 import checkThenActFilesystem from './python/check-then-act-filesystem';
+import insecureTempOrMode from './python/insecure-temp-or-mode';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -59,6 +60,7 @@ export const RULES: readonly Rule[] = [
   networkCallWithoutTimeout,
   subprocessWithoutCheckOrTimeout,
   checkThenActFilesystem,
+  insecureTempOrMode,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
