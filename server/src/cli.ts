@@ -2,17 +2,19 @@
  * `steady check`: the command-line front end. Parses the options, discovers the files, checks them (on worker
  * threads; this bundle is also the worker script), prints the report and sets the exit status.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { checkFiles, isCheckWorkerData, runCheckWorker } from './checkPool';
+import { checkFilesCached, CLI_CACHE_DIR, openCliCache } from './checkCache';
+import { isCheckWorkerData, runCheckWorker } from './checkPool';
 import { ConfigStore, DEFAULT_SETTINGS, type FileConfig } from './config';
 import { discover } from './discover';
 import type { Rule } from './engine/rule';
 import { compareDiagnostics, displayPath, isFailing, type CheckReport, type FileReport } from './report/diagnostic';
+import { runReport } from './report/command';
 import { FORMATS, formatReport, type Format } from './report/format';
 import { RULES, findRule } from './rules';
 import { VERSION } from './version';
@@ -28,6 +30,8 @@ export function helpText(cores = availableParallelism()): string {
 
 Finds stability defects in Go and Python code: double closes, leaked locks, goroutines and
 threads that never stop, unclosed files, uncancelled contexts, swallowed errors.
+\`steady report [options] [paths...]\` writes the findings as a stability audit in Markdown
+or HTML instead (see steady report --help).
 
 Paths (default: .) are files or folders. Folders are searched recursively for *.go and *.py
 files and for files without an extension whose first line is a Python shebang. The search
@@ -48,6 +52,8 @@ Options:
   --fix            Apply the safe fixes in place, then report the problems that remain.
                    A file is never rewritten with code that parses worse than before.
   -j, --jobs N     Check files on N worker threads (default: ${cores}, the number of cores)
+  --no-cache       Neither read nor write the result cache (${CLI_CACHE_DIR}/ in the working folder,
+                   which holds the results of unchanged files between runs)
   -h, --help       Show this help
   -V, --version    Show the version
 
@@ -107,6 +113,7 @@ interface CheckArgs {
   /** --config, as given. */
   config?: string;
   showConfig: boolean;
+  cache: boolean;
 }
 
 /** Parses the arguments after `check`; returns 'help' for --help. */
@@ -125,6 +132,7 @@ function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
         config: { type: 'string' },
         'show-config': { type: 'boolean' },
         jobs: { type: 'string', short: 'j' },
+        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -159,6 +167,7 @@ function parseCheckArgs(argv: string[]): CheckArgs | 'help' | 'version' {
     format,
     fix: !!v.fix,
     jobs,
+    cache: !v['no-cache'],
   };
 }
 
@@ -241,7 +250,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   if (reportConfigProblems(store, io)) return EXIT.usage;
   const ran = new Set(found.files.flatMap((f) => configOf(f).rules));
   args = { ...args, rules: found.files.length ? RULES.filter((r) => ran.has(r)) : args.rules };
-  const reports = await checkFiles(found.files, {
+  const cache = openCliCache(io.cwd, args.cache, notice);
+  const reports = await checkFilesCached(found.files, {
     rules: args.rules,
     fix: args.fix,
     cwd: io.cwd,
@@ -251,7 +261,10 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
       const c = configOf(f);
       return { ruleCodes: c.rules.map((r) => r.code), severity: c.severity, ruleOptions: c.ruleOptions };
     },
+    cache,
   });
+  cache.prune((file) => existsSync(file));
+  cache.save(notice);
 
   const notices = reports.flatMap(noticesOf);
   let status: number = EXIT.ok;
@@ -295,6 +308,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT.ok;
     }
     if (command === undefined) throw new UsageError(`no command given (${USAGE}; see steady --help)`);
+    if (command === 'report') return await runReport(rest, io, { parseRuleList, noticesOf });
     if (command !== 'check') throw new UsageError(`unknown command '${command}' (${USAGE})`);
     const args = parseCheckArgs(rest);
     if (args === 'help') {
