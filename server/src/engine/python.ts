@@ -1500,3 +1500,235 @@ export function resolvedCallee(ctx: RuleContext, call: Node): string {
   const full = bound.get(head);
   return full ? full + text.slice(head.length) : text;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queues and collections: how they are made, fed, trimmed and size-checked (PY501, PY502, PY102)
+
+/** How one segment makes, feeds, trims and size-checks collections, by object key (see objectKey). */
+export interface PyCollectionFacts {
+  /** Queue and deque constructions `X = queue.Queue(…)`: [key, callee as written, bounded (maxsize/maxlen given)]. */
+  made?: [string, string, boolean][];
+  /** `X.put(…)`-style feeds (put, put_nowait, append, appendleft, insert, extend, add) inside a while loop: [key, function, loop is `while True`]. */
+  fed?: [string, string, boolean][];
+  /** Keys that something removes entries from (remove, pop, popleft, discard, clear, `del X[…]`, …). */
+  removed?: string[];
+  /** Keys whose size is checked: `len(X)` or `X.qsize()` in a comparison, or `X.full()`. */
+  sizeChecked?: string[];
+}
+
+/** Last names of the constructors of queues and deques, the collections PY501 looks at. */
+const QUEUE_CTOR = /^(Queue|LifoQueue|PriorityQueue|SimpleQueue|JoinableQueue|deque)$/;
+
+/** Methods that add to a queue or collection. */
+const FEEDS = new Set(['put', 'put_nowait', 'append', 'appendleft', 'insert', 'extend', 'add']);
+
+/** Methods that take an item out of a queue or collection. */
+const TAKES = new Set(['get', 'get_nowait', 'pop', 'popleft', 'popitem']);
+
+/** Whether a queue or deque construction passes a bound: `maxsize`/first argument other than 0, `maxlen`/second argument other than None. */
+export function constructorBounded(call: Node): boolean {
+  const callee = calleeText(call);
+  const isDeque = /(^|\.)deque$/.test(callee);
+  if (/(^|\.)SimpleQueue$/.test(callee)) return false;
+  const v = isDeque ? argument(call, 'maxlen', 1) : argument(call, 'maxsize', 0);
+  // Splatted arguments may carry the bound.
+  if (!v) return positionalArgs(call).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+  if (isDeque) return v.type !== 'none';
+  // maxsize 0 or negative means no bound.
+  return !(v.type === 'integer' && /^0+$/.test(v.text.replace(/_/g, ''))) && v.type !== 'unary_operator';
+}
+
+/** The facts of one segment for PY501/PY502/PY102 (see PyCollectionFacts). */
+export function collectCollections(seg: Node): PyCollectionFacts {
+  const byFn = new Map<number, PyBindings>();
+  const bind: BindingsOf = (fn) => {
+    let b = byFn.get(fn.id);
+    if (!b) byFn.set(fn.id, (b = bindingsOf(fn)));
+    return b;
+  };
+  const made: [string, string, boolean][] = [];
+  const fed = new Map<string, [string, string, boolean]>();
+  const removed = new Set<string>();
+  const checked = new Set<string>();
+  // `${key}\0${function}` of the objects a function takes items from (a pushback buffer or a self-fed work queue).
+  const takes = new Set<string>();
+  const visit = (n: Node): void => {
+    if (n.type === 'delete_statement') {
+      for (const m of mutationsOf(n)) {
+        const k = objectKey(m.object, bind);
+        if (k) removed.add(k);
+      }
+      return;
+    }
+    if (n.type === 'assignment') {
+      const right = n.childForFieldName('right');
+      const left = n.childForFieldName('left');
+      if (right?.type !== 'call' || !left || (left.type !== 'identifier' && left.type !== 'attribute')) return;
+      const callee = calleeText(right);
+      if (!QUEUE_CTOR.test(callee.slice(callee.lastIndexOf('.') + 1))) return;
+      const k = objectKey(left, bind);
+      if (k) made.push([k, callee, constructorBounded(right)]);
+      return;
+    }
+    if (n.type !== 'call') return;
+    const name = calleeName(n);
+    const recv = receiverOf(n);
+    if (name === 'len' && calleeText(n) === 'len') {
+      const a = positionalArgs(n)[0];
+      if (a && (a.type === 'identifier' || a.type === 'attribute') && insideComparison(n)) {
+        const k = objectKey(a, bind);
+        if (k) checked.add(k);
+      }
+      return;
+    }
+    if (!recv || (recv.type !== 'identifier' && recv.type !== 'attribute')) return;
+    if (name === 'full' || (name === 'qsize' && insideComparison(n))) {
+      const k = objectKey(recv, bind);
+      if (k) checked.add(k);
+      return;
+    }
+    if (MUTATING_METHODS[name] === 'remove') {
+      if (TAKES.has(name)) {
+        const fn = enclosingFunction(n);
+        const k = objectKey(recv, bind);
+        if (k) takes.add(`${k}\u0000${fn ? qualifiedName(fn) : MODULE}`);
+      }
+      for (const m of mutationsOf(n)) {
+        const k = objectKey(m.object, bind);
+        if (k) removed.add(k);
+      }
+      return;
+    }
+    if (TAKES.has(name)) {
+      const fn = enclosingFunction(n);
+      const k = objectKey(recv, bind);
+      if (k) takes.add(`${k}\u0000${fn ? qualifiedName(fn) : MODULE}`);
+      return;
+    }
+    if (!FEEDS.has(name)) return;
+    // A sentinel put (`q.put(None)`) or a feed after which the code leaves (`q.put(x); return`) produces nothing more.
+    const args = positionalArgs(n);
+    if (args.length === 1 && args[0].type === 'none') return;
+    let stmt: Node | null = n.parent;
+    if (stmt?.type === 'await') stmt = stmt.parent;
+    if (stmt?.type === 'expression_statement') {
+      for (const s of laterSiblings(stmt)) {
+        if (s.type === 'continue_statement') break;
+        if (s.type === 'return_statement' || s.type === 'raise_statement' || s.type === 'break_statement') return;
+      }
+    }
+    // Only feeds inside a while loop of their own function matter (a for loop over a finite list is a bounded producer).
+    const up = ancestorsOf(n);
+    let fn: Node | null = null;
+    let inWhile = false;
+    let forever = false;
+    for (let i = up.length - 1; i >= 0; i--) {
+      const a = up[i];
+      if (a.type === 'function_definition') {
+        fn = a;
+        break;
+      }
+      if (a.type === 'lambda' || a.type === 'class_definition') return;
+      if (a.type === 'while_statement') {
+        inWhile = true;
+        if (isForeverCondition(a.childForFieldName('condition')) && !loopExits(a)) forever = true;
+      }
+    }
+    if (!inWhile) return;
+    const k = objectKey(recv, bind);
+    if (!k) return;
+    const scope = fn ? qualifiedName(fn) : MODULE;
+    const id = `${k}\u0000${scope}`;
+    const prev = fed.get(id);
+    if (!prev || (forever && !prev[2])) fed.set(id, [k, scope, forever]);
+  };
+  visit(seg);
+  forEachDescendant(seg, (n) => void visit(n), true, COLLECTION_TYPES);
+  const out: PyCollectionFacts = {};
+  if (made.length) out.made = made;
+  // A function that takes from what it feeds consumes its own items: its loop is not an unbounded producer.
+  const feeds = [...fed].filter(([id]) => !takes.has(id)).map(([, v]) => v);
+  if (feeds.length) out.fed = feeds;
+  if (removed.size) out.removed = [...removed].sort();
+  if (checked.size) out.sizeChecked = [...checked].sort();
+  return out;
+}
+
+const COLLECTION_TYPES: ReadonlySet<string> = new Set(['call', 'assignment', 'delete_statement']);
+
+/** Whether a loop has a `break` of its own or a `return` in its body (outside nested scopes). */
+function loopExits(loop: Node): boolean {
+  const body = loop.childForFieldName('body');
+  let found = false;
+  if (body) {
+    forEachDescendant(body, (n) => {
+      if (found) return false;
+      if (n.type === 'return_statement' || (n.type === 'break_statement' && owningLoop(n)?.id === loop.id)) found = true;
+    });
+  }
+  return found;
+}
+
+function insideComparison(n: Node): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'comparison_operator') return true;
+    if (p.type !== 'binary_operator' && p.type !== 'parenthesized_expression' && p.type !== 'unary_operator') return false;
+  }
+  return false;
+}
+
+/** The collection facts of every top-level segment (see PyCollectionFacts). */
+export const pyCollections: FactProvider<PyCollectionFacts> = {
+  id: 'py.collections',
+  language: 'python',
+  collect(seg) {
+    const facts = collectCollections(seg);
+    return Object.keys(facts).length ? facts : undefined;
+  },
+};
+
+/** The file's collection facts merged: constructions by key, feeds, and the keys trimmed and size-checked. */
+export function collectionsOf(ctx: RuleContext): {
+  made: Map<string, { callee: string; bounded: boolean }>;
+  fed: [string, string, boolean][];
+  removed: Set<string>;
+  sizeChecked: Set<string>;
+} {
+  return ctx.memo(ctx.root, 'py.collections', () => {
+    const made = new Map<string, { callee: string; bounded: boolean }>();
+    const fed: [string, string, boolean][] = [];
+    const removed = new Set<string>();
+    const sizeChecked = new Set<string>();
+    for (const f of ctx.facts(pyCollections)) {
+      for (const [k, callee, bounded] of f.value.made ?? []) made.set(k, { callee, bounded });
+      fed.push(...(f.value.fed ?? []));
+      for (const k of f.value.removed ?? []) removed.add(k);
+      for (const k of f.value.sizeChecked ?? []) sizeChecked.add(k);
+    }
+    return { made, fed, removed, sizeChecked };
+  });
+}
+
+/**
+ * What a queue or deque constructor callee names once the file's imports are applied: `queue` (queue.Queue and
+ * friends, asyncio and multiprocessing queues), `simple` (a SimpleQueue, which takes no bound) or `deque`; undefined
+ * for other callees.
+ */
+export function queueKind(ctx: RuleContext, callee: string): 'queue' | 'simple' | 'deque' | undefined {
+  const dot = callee.lastIndexOf('.');
+  const last = callee.slice(dot + 1);
+  let module = dot < 0 ? '' : callee.slice(0, dot);
+  if (dot < 0) {
+    const imp = moduleNames(ctx).imports.find(([bound]) => bound === last);
+    if (!imp || !imp[2]) return undefined;
+    module = imp[1];
+  } else {
+    const head = module.split('.')[0];
+    const imp = moduleNames(ctx).imports.find(([bound, , name]) => bound === head && name === '');
+    if (imp) module = imp[1] + module.slice(head.length);
+  }
+  if (last === 'deque') return module === 'collections' ? 'deque' : undefined;
+  if (!/^(queue|asyncio|asyncio\.queues|multiprocessing|multiprocessing\.queues|gevent\.queue|trio)$/.test(module)) return undefined;
+  if (last === 'SimpleQueue') return 'simple';
+  return /^(Queue|LifoQueue|PriorityQueue|JoinableQueue)$/.test(last) ? 'queue' : undefined;
+}

@@ -24,6 +24,8 @@ import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+import unboundedQueue from './python/unbounded-queue';
+import peerKeyedGrowthWithoutCap from './python/peer-keyed-growth-without-cap';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
@@ -56,6 +58,8 @@ export const RULES: readonly Rule[] = [
   hotRetryLoop,
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
+  unboundedQueue,
+  peerKeyedGrowthWithoutCap,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
   subprocessWithoutCheckOrTimeout,
