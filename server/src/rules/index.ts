@@ -18,6 +18,7 @@ import checkThenCreate from './go/check-then-create';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
+import unsynchronizedSharedMutation from './python/unsynchronized-shared-mutation';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
 import resourceNotClosedOnError from './python/resource-not-closed-on-error';
 import silentBroadExcept from './python/silent-broad-except';
@@ -52,6 +53,7 @@ export const RULES: readonly Rule[] = [
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
+  unsynchronizedSharedMutation,
   lockAcquireWithoutFinally,
   resourceNotClosedOnError,
   silentBroadExcept,
