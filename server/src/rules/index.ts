@@ -19,16 +19,20 @@ import nonAtomicFilePublish from './go/non-atomic-file-publish';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
+import unsynchronizedSharedMutation from './python/unsynchronized-shared-mutation';
 import lockAcquireWithoutFinally from './python/lock-acquire-without-finally';
 import resourceNotClosedOnError from './python/resource-not-closed-on-error';
 import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+import unboundedQueue from './python/unbounded-queue';
+import peerKeyedGrowthWithoutCap from './python/peer-keyed-growth-without-cap';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
 import networkCallWithoutTimeout from './python/network-call-without-timeout';
 import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
 import checkThenActFilesystem from './python/check-then-act-filesystem';
+import insecureTempOrMode from './python/insecure-temp-or-mode';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -51,16 +55,20 @@ export const RULES: readonly Rule[] = [
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
+  unsynchronizedSharedMutation,
   lockAcquireWithoutFinally,
   resourceNotClosedOnError,
   silentBroadExcept,
   hotRetryLoop,
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
+  unboundedQueue,
+  peerKeyedGrowthWithoutCap,
   accumulatingMutableDefault,
   networkCallWithoutTimeout,
   subprocessWithoutCheckOrTimeout,
   checkThenActFilesystem,
+  insecureTempOrMode,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
