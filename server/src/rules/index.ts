@@ -6,18 +6,18 @@ import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
 import blockingCallUnderLock from './go/blocking-call-under-lock';
 import resourceNotClosed from './go/resource-not-closed';
+import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
 import cancelBeforeBodyRead from './go/cancel-before-body-read';
-import blockingChanOpIgnoresCancel from './go/blocking-chan-op-ignores-cancel';
 import contextCancelNotCalled from './go/context-cancel-not-called';
-import peerKeyedMapWithoutEviction from './go/peer-keyed-map-without-eviction';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
 import nonAtomicFilePublish from './go/non-atomic-file-publish';
+import unsafeFileModeOrLocation from './go/unsafe-file-mode-or-location';
 import nonConstantTimeSecretCompare from './go/non-constant-time-secret-compare';
 import tickerIntervalUnvalidated from './go/ticker-interval-unvalidated';
 import mutateDuringIteration from './python/mutate-during-iteration';
@@ -44,18 +44,18 @@ export const RULES: readonly Rule[] = [
   writeUnderRlock,
   blockingCallUnderLock,
   resourceNotClosed,
+  panicOnRecoverableError,
   goroutineLoopWithoutExit,
   untrackedGoroutine,
   fatalExitSkipsCleanup,
   signalNotifyWithoutSigterm,
   cancelBeforeBodyRead,
-  blockingChanOpIgnoresCancel,
   contextCancelNotCalled,
-  peerKeyedMapWithoutEviction,
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
   nonAtomicFilePublish,
+  unsafeFileModeOrLocation,
   nonConstantTimeSecretCompare,
   tickerIntervalUnvalidated,
   mutateDuringIteration,
