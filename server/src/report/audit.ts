@@ -134,7 +134,10 @@ function excerptOf(text: string | undefined, line: number): ExcerptLine[] {
 /** The first lines of a docs example. */
 function shortExample(code: string): string {
   const lines = code.split('\n');
-  return lines.length > MAX_USE_INSTEAD ? [...lines.slice(0, MAX_USE_INSTEAD), '…'].join('\n') : code;
+  if (lines.length <= MAX_USE_INSTEAD) return code;
+  const head = lines.slice(0, MAX_USE_INSTEAD);
+  while (head.length && head[head.length - 1].trim() === '') head.pop();
+  return [...head, '…'].join('\n');
 }
 
 /** Orders findings: worst severity first, then by path and position. */
@@ -410,6 +413,7 @@ pre.excerpt { margin: 0 0 12px; background: var(--panel); border: 1px solid var(
 pre.excerpt .l { display: block; padding: 0 12px 0 0; white-space: pre; }
 pre.excerpt .l.anchor { background: #fff4d6; box-shadow: inset 3px 0 0 var(--sev); }
 pre.excerpt .n { display: inline-block; min-width: 3.2em; padding-right: 12px; text-align: right; color: #9aa3ad; user-select: none; }
+pre { tab-size: 4; -moz-tab-size: 4; }
 pre.example { background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 8px 12px; font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-x: auto; margin: 6px 0 8px; }
 dl.explain { margin: 0; display: grid; grid-template-columns: 8.5em minmax(0, 1fr); gap: 6px 14px; }
 dl.explain dt { font-weight: 600; color: var(--muted); font-size: 13px; padding-top: 1px; }
