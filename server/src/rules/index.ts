@@ -5,6 +5,7 @@ import lockHeldOnReturn from './go/lock-held-on-return';
 import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
 import blockingCallUnderLock from './go/blocking-call-under-lock';
+import responseBodyNotClosed from './go/response-body-not-closed';
 import resourceNotClosed from './go/resource-not-closed';
 import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
@@ -43,6 +44,7 @@ export const RULES: readonly Rule[] = [
   recursiveLock,
   writeUnderRlock,
   blockingCallUnderLock,
+  responseBodyNotClosed,
   resourceNotClosed,
   panicOnRecoverableError,
   goroutineLoopWithoutExit,
