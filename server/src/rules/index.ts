@@ -29,6 +29,7 @@ import silentBroadExcept from './python/silent-broad-except';
 import hotRetryLoop from './python/hot-retry-loop';
 import possiblyUnboundAfterExcept from './python/possibly-unbound-after-except';
 import nonDaemonForeverThread from './python/non-daemon-forever-thread';
+import noTerminationSignalHandler from './python/no-termination-signal-handler';
 import unboundedQueue from './python/unbounded-queue';
 import peerKeyedGrowthWithoutCap from './python/peer-keyed-growth-without-cap';
 import accumulatingMutableDefault from './python/accumulating-mutable-default';
@@ -68,6 +69,7 @@ export const RULES: readonly Rule[] = [
   hotRetryLoop,
   possiblyUnboundAfterExcept,
   nonDaemonForeverThread,
+  noTerminationSignalHandler,
   unboundedQueue,
   peerKeyedGrowthWithoutCap,
   accumulatingMutableDefault,
