@@ -37,6 +37,7 @@ import networkCallWithoutTimeout from './python/network-call-without-timeout';
 import subprocessWithoutCheckOrTimeout from './python/subprocess-without-check-or-timeout';
 import checkThenActFilesystem from './python/check-then-act-filesystem';
 import insecureTempOrMode from './python/insecure-temp-or-mode';
+import unvalidatedConfigNumber from './python/unvalidated-config-number';
 
 /** All rules, Go first, each language in code order. */
 export const RULES: readonly Rule[] = [
@@ -77,6 +78,7 @@ export const RULES: readonly Rule[] = [
   subprocessWithoutCheckOrTimeout,
   checkThenActFilesystem,
   insecureTempOrMode,
+  unvalidatedConfigNumber,
 ];
 
 /** Finds a rule by code (`GO101`, any case) or name (`close-guarded-by-flag`). */
