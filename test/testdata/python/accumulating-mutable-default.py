@@ -1,5 +1,6 @@
 """Event history, peer tracking and memoised lookups for a monitoring daemon."""
 import collections
+import time
 from collections import defaultdict, deque
 
 
@@ -139,3 +140,10 @@ def synopsis(filename, cache={}):
         result = open(filename).readline()
         cache[filename] = result  # want PY503 "memo default cache"
     return result
+
+
+# Must NOT trigger: filled once, when empty (a lazily set static).
+def load_time(_load_time=[]):
+    if not _load_time:
+        _load_time.append(time.time())
+    return _load_time[0]
