@@ -195,3 +195,17 @@ def dial(host, port):
     conn = socket.socket()  # want PY601 "until the kernel gives up"
     conn.connect((host, port))
     return conn
+
+
+# Must NOT trigger: connect() on a UDP socket returns at once (finding the local address).
+def local_ip():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("10.255.255.255", 1))
+    return s.getsockname()[0]
+
+
+def udp_query(server, payload):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # want PY601 "recv()"
+    u.connect(server)
+    u.sendall(payload)
+    return u.recv(512)

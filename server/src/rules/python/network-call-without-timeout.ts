@@ -205,6 +205,9 @@ function checkSocket(call: Node, ctx: RuleContext, fn: Node): void {
     const loops = body ? foreverLoops(body) : [];
     if (ops.some((op) => /^recv/.test(calleeName(op)) && loops.some((l) => l.startIndex <= op.startIndex && op.endIndex <= l.endIndex))) return;
   }
+  // connect() and send on a UDP socket return at once; only a receive waits for the peer.
+  const dgram = call.childForFieldName('arguments')?.namedChildren.some((a) => a && /SOCK_DGRAM/.test(a.text));
+  if (dgram && !ops.some((o) => /^recv/.test(calleeName(o)))) return;
   const used = [...new Set(ops.map((o) => `${calleeName(o)}()`))].join('/');
   ctx.report({
     node: call,
@@ -260,7 +263,8 @@ export default defineRule({
       'function calls `V.connect/recv/sendall`, when nothing in the file calls `V.settimeout(…)`, `V.setblocking(…)` or ' +
       '`socket.setdefaulttimeout(…)`. Imports are followed (`from urllib.request import urlopen`). Calls inside ' +
       '`async def` (Ruff ASYNC210 territory), calls passing `**kwargs`, (b) calls in a function that takes a ' +
-      '`timeout` parameter (it leaves "no timeout" to its caller), Unix-domain sockets, test files, and sockets read ' +
+      '`timeout` parameter (it leaves "no timeout" to its caller), Unix-domain sockets, UDP sockets that are never ' +
+      'read (their connect() and sends do not wait), test files, and sockets read ' +
       'in the forever loop of a thread target (a dedicated receiver thread) are not reported. Unlike RULES.md, `httpx` calls without ' +
       'a timeout are not reported: httpx applies a 5-second default.',
     whyBad:
