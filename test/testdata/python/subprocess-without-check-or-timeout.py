@@ -111,3 +111,23 @@ def pager(text):
             break
         except KeyboardInterrupt:
             pass
+
+
+# Must NOT trigger: a pager wait retried on Ctrl-C, leaving through the try's else clause.
+def page(cmd):
+    c = subprocess.Popen(cmd)
+    while True:
+        try:
+            c.wait()
+        except KeyboardInterrupt:
+            pass
+        else:
+            break
+
+
+# Must NOT trigger: a reloader that restarts a long-running child until it exits for good.
+def restart_with_reloader(args):
+    while True:
+        exit_code = subprocess.call(args)
+        if exit_code != 3:
+            return exit_code

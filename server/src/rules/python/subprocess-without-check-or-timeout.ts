@@ -54,11 +54,36 @@ function breaksUnconditionally(loop: Node): boolean {
     const block = stack.pop()!;
     for (const s of block.namedChildren) {
       if (s?.type === 'break_statement') return true;
-      const inner = s?.type === 'try_statement' ? s.childForFieldName('body') : null;
-      if (inner) stack.push(inner);
+      if (s?.type !== 'try_statement') continue;
+      // The try body, and its else clause (which runs when the body did not raise).
+      const body = s.childForFieldName('body');
+      if (body) stack.push(body);
+      const elseBody = s.namedChildren.find((c) => c?.type === 'else_clause')?.childForFieldName('body');
+      if (elseBody) stack.push(elseBody);
     }
   }
   return false;
+}
+
+/**
+ * Whether a loop supervises the child: it leaves the loop on the child's exit status (`code = call(…)` then `if code
+ * != 3: return code`), so the child is meant to run for as long as it likes (a reloader restarting a server).
+ */
+function supervises(loop: Node, call: Node): boolean {
+  const v = boundTo(call);
+  if (v?.type !== 'identifier') return false;
+  let found = false;
+  forEachDescendant(loop, (n) => {
+    if (found) return false;
+    if (n.type !== 'if_statement') return;
+    const cond = n.childForFieldName('condition');
+    const body = n.childForFieldName('consequence');
+    if (!cond || !body || !new RegExp(`\\b${v.text}\\b`).test(cond.text)) return;
+    forEachDescendant(body, (x) => {
+      if (x.type === 'return_statement' || x.type === 'break_statement') found = true;
+    });
+  });
+  return found;
 }
 
 /** The long-running context a node runs in, described for the message, or undefined for one-shot code. */
@@ -66,7 +91,9 @@ function longRunningContext(ctx: RuleContext, node: Node, fn: Node | null): stri
   const up = ancestorsOf(node);
   for (let i = up.length - 1; i >= 0 && !PY_SCOPES.has(up[i].type); i--) {
     const loop = up[i];
-    if (loop.type === 'while_statement' && isForeverCondition(loop.childForFieldName('condition')) && !breaksUnconditionally(loop)) return 'this forever loop';
+    if (loop.type === 'while_statement' && isForeverCondition(loop.childForFieldName('condition')) && !breaksUnconditionally(loop) && !supervises(loop, node)) {
+      return 'this forever loop';
+    }
   }
   if (!fn) return undefined;
   if (fn.child(0)?.type === 'async') return 'the event loop';
@@ -140,8 +167,9 @@ export default defineRule({
       'script with no loop or thread) is not reported for the timeout. It also flags `subprocess.run(…)` without ' +
       '`check=` anywhere, unless the code reads the result\'s `returncode` (or calls `check_returncode()`) or returns ' +
       'the result to its caller; an explicit `check=False` is never reported, nor is the missing `check=` in test ' +
-      'files. A `while True:` loop that ends its first pass with an unguarded `break` is a retry loop, not a ' +
-      'long-running context. Finally it flags `P.wait()` and ' +
+      'files. A `while True:` loop that ends its first pass with an unguarded `break` is a retry loop, and one that ' +
+      'leaves on the child\'s exit status (`code = subprocess.call(…)`, `if code != 3: return code`) supervises a ' +
+      'child meant to run long: neither counts as a long-running context. Finally it flags `P.wait()` and ' +
       '`P.communicate(…)` without a timeout on a `P = subprocess.Popen(…)` of the same function, in a long-running ' +
       'context. Calls passing `**kwargs` are not reported. Imports are followed (`from subprocess import run`).',
     whyBad:
