@@ -6,6 +6,7 @@ import recursiveLock from './go/recursive-lock';
 import writeUnderRlock from './go/write-under-rlock';
 import blockingCallUnderLock from './go/blocking-call-under-lock';
 import responseBodyNotClosed from './go/response-body-not-closed';
+import cleanupOfEscapingResource from './go/cleanup-of-escaping-resource';
 import resourceNotClosed from './go/resource-not-closed';
 import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   writeUnderRlock,
   blockingCallUnderLock,
   responseBodyNotClosed,
+  cleanupOfEscapingResource,
   resourceNotClosed,
   panicOnRecoverableError,
   goroutineLoopWithoutExit,
