@@ -102,7 +102,8 @@ function showStatus(item: vscode.LanguageStatusItem, s: WorkspaceStatus): void {
 
 /**
  * "Steady: Generate Stability Report": the server analyses the workspace and returns the audit in Markdown; it opens
- * as an untitled Markdown document (links relative to the first workspace folder) with its preview beside it.
+ * as an untitled Markdown document named after the first workspace folder's steady-report-DATE.md (its links are
+ * relative to that folder), with its preview beside it.
  */
 async function generateReport(): Promise<{ uri: string; findings: number } | undefined> {
   if (!client || client.state !== State.Running) {
@@ -110,10 +111,22 @@ async function generateReport(): Promise<{ uri: string; findings: number } | und
     return undefined;
   }
   const report = (await client.sendRequest(ExecuteCommandRequest.type, { command: 'steady.server.generateReport', arguments: [] })) as
-    | { markdown: string; findings: number }
+    | { markdown: string; findings: number; fileName: string }
     | null;
   if (!report) return undefined;
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
+  // An untitled document named in the first folder: saving suggests that place, where the relative links work.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  let doc: vscode.TextDocument;
+  if (folder) {
+    const target = vscode.Uri.joinPath(folder, report.fileName).with({ scheme: 'untitled' });
+    doc = await vscode.workspace.openTextDocument(target);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(target, new vscode.Range(0, 0, doc.lineCount, 0), report.markdown);
+    await vscode.workspace.applyEdit(edit);
+    if (doc.languageId !== 'markdown') doc = await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+  } else {
+    doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
+  }
   await vscode.window.showTextDocument(doc, { preview: false });
   await vscode.commands.executeCommand('markdown.showPreviewToSide').then(undefined, () => undefined);
   return { uri: doc.uri.toString(), findings: report.findings };

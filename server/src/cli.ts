@@ -52,8 +52,8 @@ Options:
   --fix            Apply the safe fixes in place, then report the problems that remain.
                    A file is never rewritten with code that parses worse than before.
   -j, --jobs N     Check files on N worker threads (default: ${cores}, the number of cores)
-  --no-cache       Neither read nor write the result cache (${CLI_CACHE_DIR}/ in the working folder,
-                   which holds the results of unchanged files between runs)
+  --no-cache       Neither read nor write the result cache (${CLI_CACHE_DIR}/ in the
+                   working folder: the results of unchanged files, kept between runs)
   -h, --help       Show this help
   -V, --version    Show the version
 

@@ -252,7 +252,10 @@ export async function workspaceReport(host: ActionHost, date = new Date()): Prom
             texts.set(display, t.text);
             const index = new LineIndex(t.text);
             const byCode = new Map(rules.map((r) => [r.code, r]));
-            for (const f of result.findings) diagnostics.push(toReportDiagnostic(withSeverity(f, cfg.severity), byCode.get(f.code)!, index, display));
+            for (const f of result.findings) {
+              const rule = byCode.get(f.code);
+              if (rule) diagnostics.push(toReportDiagnostic(withSeverity(f, cfg.severity), rule, index, display));
+            }
           }
         } catch (e) {
           host.log(`report: analysis failed on ${t.fsPath}: ${(e as Error).message}`);

@@ -31,16 +31,18 @@ export interface ReportDeps {
 export function reportHelpText(cores = availableParallelism()): string {
   return `Usage: steady report [options] [paths...]
 
-Writes a stability audit of the Go and Python files under the paths (default: .): a summary
-table of the findings by category and severity, then each finding with its location, a code
-excerpt, why it matters in production and how to fix it. Files are found, and configuration
-files (steady.toml, .steady.toml, pyproject.toml [tool.steady]) apply, as for steady check.
+Writes a stability audit of the Go and Python files under the paths (default: .): a
+summary table of the findings by category and severity, then each finding with its
+location, a code excerpt, why it matters in production and how to fix it. Files are
+found, and configuration files (steady.toml, .steady.toml, pyproject.toml [tool.steady])
+apply, as for steady check.
 
 Options:
   -o, --output FILE  Write the report to FILE (default: print it). Links to the code are
                      relative to FILE's folder.
-  --format FORMAT    markdown (default) or html: one self-contained page with a chart, for a
-                     browser or for printing (default for an --output ending in .html)
+  --format FORMAT    markdown (default) or html: one self-contained page with a chart,
+                     for a browser or for printing (the default for an --output FILE
+                     ending in .html)
   --select RULES     Run only these rules (comma-separated codes or names)
   --ignore RULES     Do not run these rules
   --config PATH      Use this configuration file for every file (as steady check does)
