@@ -1199,3 +1199,9 @@ const SYNC_DEPENDENCIES = new Set(['runtime', 'sync', 'atomic', 'race', 'unsafe'
 export function canImportSync(ctx: RuleContext): boolean {
   return !SYNC_DEPENDENCIES.has(goPackageName(ctx));
 }
+
+/** Replaces a statement with `newText`, collapsing the alignment padding before a comment trailing it to one space. */
+export function replaceStatement(text: string, stmt: Node, newText: string): TextEdit {
+  const pad = /^[ \t]+(?=\/\/)/.exec(text.slice(stmt.endIndex, stmt.endIndex + 200));
+  return pad ? { start: stmt.startIndex, end: stmt.endIndex + pad[0].length, newText: newText + ' ' } : { start: stmt.startIndex, end: stmt.endIndex, newText };
+}

@@ -8,6 +8,7 @@ import blockingCallUnderLock from './go/blocking-call-under-lock';
 import responseBodyNotClosed from './go/response-body-not-closed';
 import cleanupOfEscapingResource from './go/cleanup-of-escaping-resource';
 import resourceNotClosed from './go/resource-not-closed';
+import criticalErrorDiscarded from './go/critical-error-discarded';
 import panicOnRecoverableError from './go/panic-on-recoverable-error';
 import goroutineLoopWithoutExit from './go/goroutine-loop-without-exit';
 import untrackedGoroutine from './go/untracked-goroutine';
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   responseBodyNotClosed,
   cleanupOfEscapingResource,
   resourceNotClosed,
+  criticalErrorDiscarded,
   panicOnRecoverableError,
   goroutineLoopWithoutExit,
   untrackedGoroutine,

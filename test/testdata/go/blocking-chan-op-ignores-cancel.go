@@ -41,6 +41,19 @@ func (p *Pauser) loop() {
 	}
 }
 
+// Positive: two sends with aligned trailing comments.
+func (p *Pauser) relay() {
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-p.pause:
+		}
+		p.events <- "a"   // want GO406 "send on p.events"
+		p.events <- "bcd" // want GO406 "send on p.events"
+	}
+}
+
 // Positive: inside a goroutine's func literal.
 func Start(ctx context.Context, in <-chan int, out chan<- int) {
 	go func() {

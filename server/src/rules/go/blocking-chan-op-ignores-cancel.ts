@@ -1,8 +1,8 @@
 /** GO406 blocking-chan-op-ignores-cancel: a bare send or receive in a function that otherwise selects on cancellation. */
 import type { Node } from 'web-tree-sitter';
-import { indentAt, replaceNode } from '../../engine/fix';
-import { GO_FUNCS, ancestorsOf, calleeText, callArgs, forEachDescendant, isStopChannel, paramsOf } from '../../engine/golang';
-import { defineRule, type Fix, type RuleContext } from '../../engine/rule';
+import { indentAt } from '../../engine/fix';
+import { GO_FUNCS, ancestorsOf, calleeText, callArgs, forEachDescendant, isStopChannel, paramsOf, replaceStatement } from '../../engine/golang';
+import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** The nearest enclosing function (declaration or literal) in an ancestor chain, with its index. */
 function nearestFunc(chain: Node[]): { fn: Node; at: number } | undefined {
@@ -180,7 +180,7 @@ function buildFix(ctx: RuleContext, stmt: Node, fn: Node, cancel: string): Fix[]
     {
       title: `Wrap the operation in a select that also returns on ${cancel}`,
       applicability,
-      edits: [replaceNode(stmt, lines.join(nl + indent))],
+      edits: [replaceStatement(ctx.text, stmt, lines.join(nl + indent))],
     },
   ];
 }
