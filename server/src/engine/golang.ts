@@ -1205,3 +1205,30 @@ export function replaceStatement(text: string, stmt: Node, newText: string): Tex
   const pad = /^[ \t]+(?=\/\/)/.exec(text.slice(stmt.endIndex, stmt.endIndex + 200));
   return pad ? { start: stmt.startIndex, end: stmt.endIndex + pad[0].length, newText: newText + ' ' } : { start: stmt.startIndex, end: stmt.endIndex, newText };
 }
+
+/**
+ * Whether an identifier of `expr` is declared anew (`:=`, `var`, a `:=` range clause) inside `fn` between two
+ * offsets: the same text then names another variable (`name := …` in a loop), so two path expressions that read
+ * alike need not be the same path.
+ */
+export function redeclaredBetween(fn: Node, expr: Node, from: number, to: number): boolean {
+  const names = new Set<string>();
+  if (expr.type === 'identifier') names.add(expr.text);
+  forEachDescendant(expr, (n) => {
+    if (n.type === 'identifier') names.add(n.text);
+  });
+  let found = false;
+  forEachDescendant(
+    fn,
+    (n) => {
+      if (found || n.startIndex >= to) return false;
+      if (n.endIndex <= from) return false;
+      let left: (Node | null)[] = [];
+      if (n.type === 'short_var_declaration' || (n.type === 'range_clause' && n.children.some((c) => c?.type === ':='))) left = n.childForFieldName('left')?.namedChildren ?? [];
+      else if (n.type === 'var_spec') left = n.childrenForFieldName('name');
+      if (n.startIndex >= from && left.some((x) => x && names.has(x.text))) found = true;
+    },
+    true,
+  );
+  return found;
+}

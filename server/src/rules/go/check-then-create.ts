@@ -15,6 +15,7 @@ import {
   insertStatementAfter,
   nilComparison,
   paramsOf,
+  redeclaredBetween,
   regionsHolding,
   statementTerminates,
   statementsOf,
@@ -240,6 +241,8 @@ export default defineRule({
     const check = findCheck(fn, node, path);
     if (!check) return;
     if (lockedBetween(fn, check.call.endIndex, node.startIndex)) return;
+    // The same text may name another variable by now (`path := …` in a loop over other files).
+    if (redeclaredBetween(fn, args[0], check.call.endIndex, node.startIndex)) return;
     // A retry of the same create after the first one failed: the first create carries the finding.
     if (createdBetween(fn, check.call.endIndex, node.startIndex, path)) return;
     const held = regionsHolding(ctx, check.call);

@@ -1,7 +1,7 @@
 /** GO703 non-atomic-file-publish: a file published under its final name before the work that can still fail, or rewritten in place. */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, eol, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, unparen } from '../../engine/golang';
+import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, redeclaredBetween, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that read a whole file or open it for reading. */
@@ -41,29 +41,6 @@ function inErrorBranch(call: Node, fn: Node, after: number): boolean {
     if (/\berr\w*\b|\bErr\w*\b/.test(cond) && /!=\s*nil|\bIs\(|\bAs\(/.test(cond)) return true;
   }
   return false;
-}
-
-/** Whether an identifier of `expr` is declared anew (`:=`, `var`, a range or for clause) between two offsets of `fn`. */
-function redeclaredBetween(fn: Node, expr: Node, from: number, to: number): boolean {
-  const names = new Set<string>();
-  if (expr.type === 'identifier') names.add(expr.text);
-  forEachDescendant(expr, (n) => {
-    if (n.type === 'identifier') names.add(n.text);
-  });
-  let found = false;
-  forEachDescendant(
-    fn,
-    (n) => {
-      if (found || n.startIndex >= to) return false;
-      if (n.endIndex <= from) return false;
-      let left: (Node | null)[] = [];
-      if (n.type === 'short_var_declaration' || (n.type === 'range_clause' && n.children.some((c) => c?.type === ':='))) left = n.childForFieldName('left')?.namedChildren ?? [];
-      else if (n.type === 'var_spec') left = n.childrenForFieldName('name');
-      if (left.some((x) => x && names.has(x.text)) && n.startIndex >= from) found = true;
-    },
-    true,
-  );
-  return found;
 }
 
 /** The source of the helper the safe fix appends. */
