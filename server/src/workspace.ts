@@ -125,7 +125,7 @@ export interface WorkspaceHost {
   /** The worker script (dist/workspaceWorker.js). */
   workerScript: string;
   cache: CacheLike;
-  /** Most worker threads (default: the available cores, at most 4). */
+  /** Most worker threads (default: the available cores but one, at least 1, at most 4). */
   workers?: number;
 }
 
@@ -426,6 +426,13 @@ export class WorkspaceAnalysis {
       `workspace analysis ${state === 'cancelled' ? 'cancelled' : 'done'}: ${this.done} of ${this.total} files in ${Date.now() - this.scanStarted} ms ` +
         `(${t.analysed} analysed, ${t.cached} from the cache, ${t.unchanged} unchanged, ${t.skipped} skipped)`,
     );
+    const m = process.memoryUsage();
+    const mb = (n: number): string => `${Math.round(n / 1048576)} MB`;
+    const p = this.pool;
+    this.log(
+      `workspace analysis memory: process ${mb(m.rss)}, main thread heap ${mb(m.heapTotal)} + wasm/external ${mb(m.external)}` +
+        (p ? `; workers: ${p.started} started, ${p.recycled} replaced for memory, largest heap ${mb(p.maxHeap)}` : ''),
+    );
     this.progress?.done();
     this.progress = undefined;
     this.setState(state);
@@ -455,7 +462,8 @@ export class WorkspaceAnalysis {
   private ensurePool(): WorkerPool {
     if (!this.pool) {
       const env = Number(process.env.STEADY_WORKERS);
-      const workers = this.host.workers ?? (env > 0 ? env : Math.max(1, Math.min(availableParallelism(), 4)));
+      // One core stays free for the main thread (keystrokes) and the editor; this also bounds the memory.
+      const workers = this.host.workers ?? (env > 0 ? env : Math.max(1, Math.min(availableParallelism() - 1, 4)));
       this.workerCount = workers;
       this.pool = new WorkerPool({
         script: this.host.workerScript,

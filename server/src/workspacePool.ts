@@ -68,6 +68,8 @@ export class WorkerPool {
   /** Workers started and replaced over the pool's life (for logs and tests). */
   started = 0;
   recycled = 0;
+  /** The largest heap (JS + wasm) a worker reported after a job, in bytes. */
+  maxHeap = 0;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -191,6 +193,7 @@ export class WorkerPool {
       const cur = slot.current;
       slot.current = undefined;
       if (cur && cur.id === msg.id) cur.q.resolve(msg.result);
+      this.maxHeap = Math.max(this.maxHeap, msg.heap);
       // A large file leaves a grown heap behind: replace the worker rather than keep that memory.
       if (msg.heap > this.opts.recycleBytes || cur?.q.large) {
         this.recycled++;

@@ -430,6 +430,23 @@ describe('workspace analysis (stdio)', function () {
     assert.ok(st.counts.warning >= 60, JSON.stringify(st));
   });
 
+  it('re-analyses what a configuration change affects', async () => {
+    const root = ws({ 'a.go': GO_BAD, 'b.py': PY_BAD, 'c.py': PY_BAD });
+    const s = await open(root);
+    await pushed(s, 'b.py', (d) => d.length > 0);
+    await pushed(s, 'a.go', (d) => d.length > 0);
+    await idle(s);
+    writeFileSync(path.join(root, 'steady.toml'), 'ignore = ["PY301"]\nexclude = ["a.go"]\n');
+    watched(s, [{ file: 'steady.toml', type: 1 }]);
+    assert.deepEqual(await pushed(s, 'b.py', (d) => d.length === 0), []);
+    assert.deepEqual(await pushed(s, 'c.py', (d) => d.length === 0), []);
+    assert.deepEqual(await pushed(s, 'a.go', (d) => d.length === 0), [], 'an excluded file loses its diagnostics');
+    unlinkSync(path.join(root, 'steady.toml'));
+    watched(s, [{ file: 'steady.toml', type: 3 }]);
+    assert.deepEqual(codes(await pushed(s, 'a.go', (d) => d.length > 0)), ['GO404'], 'and gets them back');
+    assert.deepEqual(codes(await pushed(s, 'b.py', (d) => d.length > 0)), ['PY301']);
+  });
+
   it('skips files over steady.maxFileSize with one info diagnostic naming the limit', async () => {
     const big = GO_BAD + '\n' + '// padding padding padding padding\n'.repeat(100);
     const root = ws({ 'big.go': big, 'small.go': GO_BAD });
