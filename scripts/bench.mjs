@@ -10,14 +10,18 @@
  *      libraries, with --jobs 1 and with the default job count, beside bare web-tree-sitter parse throughput on the
  *      same files and, for Python, Ruff (@astral-sh/ruff-wasm-nodejs) on the same files.
  *   3. Peak memory (max RSS) of the server and of each CLI run.
+ *   4. The language server's workspace analysis: a server started on the Go and on the Python standard library as
+ *      its workspace folder, cold (empty result cache) and warm (restarted on the cache the cold run left): time to
+ *      the end of the scan, the server's peak RSS (main thread and workers), and, during the cold Go scan, the
+ *      keystroke latency of an open file.
  *
  * It prints a report, writes it as JSON to test-results/bench.json, and never fails on a missed target.
  * Environment: BENCH_QUICK=1 runs a reduced version (fewer edits, a sample of the files); BENCH_SEED=N picks the
  * seed of the edit positions (default 1).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -657,6 +661,148 @@ async function throughputBench(ts, language, cliPaths, files) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 4. Workspace analysis in the language server.
+
+/**
+ * A folder of symbolic links to a sample of files (quick mode), so that the workspace scan sees only the sample;
+ * the walk follows links to files.
+ */
+function sampleFolder(files, every, tag) {
+  const dir = path.join(tmpdir(), `steady-bench-ws-${tag}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  files.forEach((f, i) => {
+    if (i % every !== 0) return;
+    const link = path.join(dir, String(i).padStart(5, '0') + path.extname(f));
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(f, link);
+  });
+  return dir;
+}
+
+/**
+ * One server session on a workspace folder: initialize with the folder and a cache folder, wait for the scan's
+ * summary log line, measure its time and the server's peak RSS; optionally type in an open file during the scan.
+ */
+async function workspaceSession(root, storage, { excludes = {}, edit } = {}) {
+  const { child, client } = startServer();
+  const result = {};
+  const logs = [];
+  let done;
+  const finished = new Promise((resolve) => (done = resolve));
+  client.listeners.add({
+    on: (msg) => {
+      if (msg.method !== 'window/logMessage') return;
+      logs.push(msg.params.message);
+      if (/workspace analysis (done|cancelled)/.test(msg.params.message)) done(msg.params.message);
+    },
+  });
+  const origOnMessage = client.onMessage.bind(client);
+  client.onMessage = (msg, at) => {
+    // Answer the scan's configuration request with files.exclude.
+    if (msg.id !== undefined && msg.method === 'workspace/configuration') {
+      client.send({ jsonrpc: '2.0', id: msg.id, result: msg.params.items.map((i) => (i.section === 'files.exclude' ? excludes : null)) });
+      return;
+    }
+    origOnMessage(msg, at);
+  };
+  let peak = 0;
+  const poll = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid) ?? 0)), 100);
+  const started = performance.now();
+  try {
+    const uri = pathToFileURL(root).href;
+    await client.request('initialize', {
+      processId: process.pid,
+      rootUri: uri,
+      workspaceFolders: [{ uri, name: path.basename(root) }],
+      initializationOptions: { storagePath: storage },
+      capabilities: {
+        window: { workDoneProgress: false },
+        textDocument: { publishDiagnostics: { versionSupport: true } },
+        workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+      },
+      clientInfo: { name: 'steady-bench' },
+    });
+    client.notify('initialized', {});
+    let typing;
+    let stopTyping = false;
+    if (edit) {
+      typing = (async () => {
+        const samples = [];
+        const uri2 = pathToFileURL(edit.file).href;
+        const text = readFileSync(edit.file, 'utf8');
+        const opened = client.diagnosticsFor(uri2, 1, KEYSTROKE_TIMEOUT_MS);
+        client.notify('textDocument/didOpen', { textDocument: { uri: uri2, languageId: 'go', version: 1, text } });
+        await opened;
+        const line = Math.floor(countLines(text) / 2);
+        for (let v = 2; !stopTyping && v < 100_000; v++) {
+          const change = v % 2 === 0
+            ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: 'x' }
+            : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
+          const arrived = client.diagnosticsFor(uri2, v, KEYSTROKE_TIMEOUT_MS);
+          const sent = performance.now();
+          client.notify('textDocument/didChange', { textDocument: { uri: uri2, version: v }, contentChanges: [change] });
+          samples.push((await arrived).at - sent);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return samples;
+      })();
+    }
+    const summary = await Promise.race([finished, new Promise((_, reject) => setTimeout(() => reject(new Error('the scan did not finish within 30 minutes')), 1_800_000))]);
+    result.wallMs = performance.now() - started;
+    result.summary = summary.replace(/^steady: /, '');
+    const m = /(\d+) of (\d+) files in (\d+) ms \((\d+) analysed, (\d+) from the cache/.exec(summary);
+    if (m) Object.assign(result, { files: Number(m[2]), scanMs: Number(m[3]), analysed: Number(m[4]), cached: Number(m[5]) });
+    if (typing) {
+      stopTyping = true;
+      result.keystroke = { file: edit.file, lines: edit.lines, ...summarise(await typing) };
+    }
+    result.peakRssKb = Math.max(peak, peakRssKb(child.pid) ?? 0);
+    result.failures = logs.filter((l) => /worker|failed/.test(l)).length;
+    await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
+    client.notify('exit', null);
+  } catch (e) {
+    result.error = e.message;
+  } finally {
+    clearInterval(poll);
+    setTimeout(() => {
+      if (!client.exited) child.kill();
+    }, 2000).unref();
+  }
+  return result;
+}
+
+/** Cold and warm workspace scans of one standard library. */
+async function workspaceBench(language, root, files, excludes, editTarget) {
+  if (!existsSync(SERVER)) return { skipped: `${path.relative(ROOT, SERVER)} does not exist (the language server is not built)` };
+  const folder = QUICK ? sampleFolder(files, SAMPLE_EVERY[language], language) : root;
+  const storage = mkdtempSync(path.join(tmpdir(), 'steady-bench-cache-'));
+  try {
+    const cold = await workspaceSession(folder, storage, { excludes, edit: editTarget });
+    const warm = cold.error ? { skipped: 'the cold scan failed' } : await workspaceSession(folder, storage, { excludes });
+    return { folder: QUICK ? `${root} (every ${SAMPLE_EVERY[language]}th file)` : root, cold, warm };
+  } finally {
+    rmSync(storage, { recursive: true, force: true });
+    if (QUICK) rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function printWorkspace(name, w) {
+  out(`   ${name}`);
+  if (w.skipped) {
+    out(`     skipped: ${w.skipped}`);
+    return;
+  }
+  const rows = [['scan', 'files', 'analysed', 'cached', 'scan time', 'peak RSS']];
+  for (const [label, r] of [['cold (empty cache)', w.cold], ['warm (restart on the cache)', w.warm]]) {
+    if (r.skipped || r.error) rows.push([label, r.skipped ?? `error: ${r.error}`]);
+    else rows.push([label, fmtInt(r.files ?? 0), fmtInt(r.analysed ?? 0), fmtInt(r.cached ?? 0), `${fmtInt(r.scanMs ?? r.wallMs)} ms`, fmtMB(r.peakRssKb)]);
+  }
+  table(rows, 5);
+  const k = w.cold?.keystroke;
+  if (k) out(`     typing during the cold scan (${k.file.split(path.sep).slice(-3).join('/')}, ${fmtInt(k.lines)} lines): ${k.n} edits, p50 ${fmtMs(k.p50)} ms, p95 ${fmtMs(k.p95)} ms, max ${fmtMs(k.max)} ms`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Report.
 
 function printKeystroke(k) {
@@ -742,6 +888,22 @@ function targets(report) {
       figure: `${fmtMs(f.p95)} ms (${fmtInt(f.lines)} lines)`,
       met: f.p95 < 10,
     });
+  }
+  for (const [lang, w] of Object.entries(report.workspace ?? {})) {
+    if (!w.cold || w.cold.error || w.skipped) continue;
+    list.push({
+      target: `${lang}: workspace scan peak memory < 400 MB`,
+      figure: `${fmtMB(w.cold.peakRssKb)} (${fmtInt(w.cold.files ?? 0)} files)`,
+      met: w.cold.peakRssKb < 400 * 1024,
+    });
+    if (w.warm && !w.warm.error && !w.warm.skipped) {
+      const speedup = (w.cold.scanMs ?? w.cold.wallMs) / (w.warm.scanMs ?? w.warm.wallMs);
+      list.push({
+        target: `${lang}: warm workspace re-scan >= 10x faster than cold`,
+        figure: `${speedup.toFixed(1)}x (${fmtInt(w.cold.scanMs ?? 0)} ms vs ${fmtInt(w.warm.scanMs ?? 0)} ms)`,
+        met: speedup >= 10,
+      });
+    }
   }
   for (const [lang, t] of Object.entries(report.throughput)) {
     if (t.skipped || !t.cliJobs1 || t.cliJobs1.error) continue;
@@ -838,6 +1000,18 @@ async function main() {
   }
   printThroughput('Python standard library', report.throughput.python);
   out(`   (steady check lines/s from its own summary.durationMs; "wall" includes process start and grammar loading)`);
+  out();
+
+  out(`4. Workspace analysis in the language server${QUICK ? ' (a sample of the files)' : ''}: cold and warm scans, peak memory`);
+  report.workspace = {};
+  // Typing during the scan happens in a file of ordinary size (the keystroke figures above cover the large ones).
+  const typed = keystrokeTargets(goEditable.filter((f) => statSync(f).size < 60_000)).largest;
+  if (goSrc) report.workspace.go = await workspaceBench('go', goSrc, goFiles, {}, typed);
+  else report.workspace.go = { skipped: 'Go standard library not found' };
+  printWorkspace('Go standard library', report.workspace.go);
+  if (pyLib) report.workspace.python = await workspaceBench('python', pyLib, pyFiles, { 'site-packages': true, 'dist-packages': true });
+  else report.workspace.python = { skipped: 'Python standard library not found' };
+  printWorkspace('Python standard library (without site-packages)', report.workspace.python);
   out();
 
   warnIfBusy('end', report);
