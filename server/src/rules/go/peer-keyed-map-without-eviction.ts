@@ -5,6 +5,7 @@ import {
   ancestorsOf,
   calleeText,
   callArgs,
+  declaresName,
   enclosingFuncOf,
   enclosingStatement,
   forEachDescendant,
@@ -74,6 +75,19 @@ const goMapEvictions: FactProvider<MapFacts> = {
     const recv = receiverOf(seg)?.name;
     const body = seg.childForFieldName('body');
     if (!body) return undefined;
+    // Only maps that can outlive the call count: package variables (names the function does not declare) and
+    // fields of the receiver. Locals are left out so that typing in a body rarely changes the fact.
+    const locals = new Map<string, boolean>();
+    const local = (name: string): boolean => {
+      if (!locals.has(name)) locals.set(name, name === '_' || declaresName(seg, name));
+      return locals.get(name)!;
+    };
+    const longLived = (k: string | undefined, expr: Node | null | undefined): string | undefined => {
+      if (!k) return undefined;
+      const e = unparen(expr);
+      if (e?.type === 'identifier') return local(e.text) ? undefined : k;
+      return recv && e?.childForFieldName('operand')?.text.split('.')[0] === recv ? k : undefined;
+    };
     forEachDescendant(
       body,
       (n) => {
@@ -85,7 +99,8 @@ const goMapEvictions: FactProvider<MapFacts> = {
           } else if (callee === 'len') {
             const p = n.parent;
             if (p?.type === 'binary_expression' && /^[<>]=?$|^[!=]=$/.test(p.childForFieldName('operator')?.type ?? '')) {
-              const k = mapKey(callArgs(n)[0]);
+              const arg = callArgs(n)[0];
+              const k = longLived(mapKey(arg), arg);
               if (k) evicted.add(k);
             }
           }
@@ -93,8 +108,9 @@ const goMapEvictions: FactProvider<MapFacts> = {
           for (const l of n.childForFieldName('left')?.namedChildren ?? []) {
             const t = unparen(l);
             // A reset of a package map, or of the receiver's own field (not a constructor filling a new struct).
-            if (t?.type === 'identifier') evicted.add(`id:${t.text}`);
-            else if (t?.type === 'selector_expression' && recv && t.childForFieldName('operand')?.text.split('.')[0] === recv) {
+            if (t?.type === 'identifier') {
+              if (!local(t.text)) evicted.add(`id:${t.text}`);
+            } else if (t?.type === 'selector_expression' && recv && t.childForFieldName('operand')?.text.split('.')[0] === recv) {
               evicted.add(`field:${t.childForFieldName('field')?.text ?? ''}`);
             }
           }
