@@ -11,6 +11,7 @@ import {
   closeAll,
   codeOf,
   describe_,
+  fixture,
   fmtRange,
   openFixture,
   pick,
@@ -287,6 +288,18 @@ describe('Steady in VS Code', function () {
         await config().update('enable', undefined, vscode.ConfigurationTarget.Workspace);
       }
       await waitForDiagnostics(uri, 'every diagnostic back', (ds) => ds.map(codeOf).sort().join() === 'GO101,GO203,GO404');
+    });
+  });
+
+  describe('workspace analysis', () => {
+    it('reports a problem in a file that was never opened', async () => {
+      const uri = fixture('jobs/never_opened.py');
+      assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'the file is not open');
+      const diags = await waitForDiagnostics(uri, 'PY301 from the workspace analysis', (ds) => ds.some((d) => codeOf(d) === 'PY301'));
+      const d = diags.find((x) => codeOf(x) === 'PY301')!;
+      assert.equal(d.range.start.line, 6, describe_(diags));
+      assert.equal(d.severity, WARNING);
+      assert.ok(!vscode.workspace.textDocuments.some((x) => x.uri.toString() === uri.toString()), 'still not open');
     });
   });
 
