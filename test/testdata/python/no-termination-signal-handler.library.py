@@ -1,4 +1,4 @@
-"""Must NOT trigger: library functions that loop forever and start threads, and a command-line main guard whose loops end."""
+"""Must NOT trigger: endless loops and threads in library functions, and a main guard whose loops end."""
 import signal
 import threading
 
