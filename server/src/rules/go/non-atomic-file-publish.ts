@@ -1,7 +1,7 @@
 /** GO703 non-atomic-file-publish: a file published under its final name before the work that can still fail, or rewritten in place. */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, eol, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, redeclaredBetween, unparen } from '../../engine/golang';
+import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, goHeader, redeclaredBetween, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that read a whole file or open it for reading. */
@@ -108,7 +108,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A file is renamed to its final name before work that can still fail, or rewritten in place after being read, so a crash or error leaves readers a half-published or truncated file.',
   kinds: ['call_expression'],
-  facts: [goFunctions],
+  facts: [goFunctions, goHeader],
   docs: {
     whatItDoes:
       'Flags two ways of publishing a file non-atomically. (a) `os.Rename(tmp, final)` followed, in the same function, by an error branch that removes `final` again: the compensating delete shows the name became visible before a step that can still fail. (b) `os.WriteFile(p, …)` or `os.Create(p)` on a path the same function read earlier with `os.ReadFile(p)` or `os.Open(p)` (a read-modify-write), when the function never renames a file into `p`.',
