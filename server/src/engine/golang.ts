@@ -3,7 +3,7 @@
  * declarations that changed) and lock regions.
  */
 import type { Node } from 'web-tree-sitter';
-import { indentAt, insertAfter, reindent } from './fix';
+import { indentAt, insertAfter, lineStart, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 import { walkNamedDescendants } from './walk';
 
@@ -1200,10 +1200,48 @@ export function canImportSync(ctx: RuleContext): boolean {
   return !SYNC_DEPENDENCIES.has(goPackageName(ctx));
 }
 
-/** Replaces a statement with `newText`, collapsing the alignment padding before a comment trailing it to one space. */
-export function replaceStatement(text: string, stmt: Node, newText: string): TextEdit {
-  const pad = /^[ \t]+(?=\/\/)/.exec(text.slice(stmt.endIndex, stmt.endIndex + 200));
-  return pad ? { start: stmt.startIndex, end: stmt.endIndex + pad[0].length, newText: newText + ' ' } : { start: stmt.startIndex, end: stmt.endIndex, newText };
+/**
+ * Edits replacing a statement with `newText`. A comment trailing the statement stays after the new text with one
+ * space before it, and the trailing comments of the neighbouring lines that gofmt aligned with it are re-aligned
+ * among themselves (the replaced statement no longer belongs to their block).
+ */
+export function replaceStatement(text: string, stmt: Node, newText: string): TextEdit[] {
+  const trailing = trailingComment(stmt);
+  if (!trailing) return [{ start: stmt.startIndex, end: stmt.endIndex, newText }];
+  const edits: TextEdit[] = [{ start: stmt.startIndex, end: trailing.startIndex, newText: newText + ' ' }];
+  for (const dir of [-1, 1]) {
+    const group: { stmt: Node; comment: Node }[] = [];
+    let row = stmt.startPosition.row;
+    for (let s = siblingStatement(stmt, dir); s; s = siblingStatement(s, dir)) {
+      const c = trailingComment(s);
+      if (!c || s.startPosition.row !== s.endPosition.row || s.startPosition.row !== row + dir) break;
+      group.push({ stmt: s, comment: c });
+      row = s.startPosition.row;
+    }
+    if (!group.length) continue;
+    const width = (s: Node): number => text.slice(lineStart(text, s.startIndex), s.endIndex).trim().length;
+    const col = Math.max(...group.map((g) => width(g.stmt))) + 1;
+    for (const g of group) {
+      const pad = ' '.repeat(col - width(g.stmt));
+      if (text.slice(g.stmt.endIndex, g.comment.startIndex) !== pad) edits.push({ start: g.stmt.endIndex, end: g.comment.startIndex, newText: pad });
+    }
+  }
+  return edits;
+}
+
+/** The comment that trails a statement on its last line, if any. */
+function trailingComment(stmt: Node): Node | undefined {
+  let c = stmt.nextSibling;
+  if (!c && stmt.parent?.type === 'statement_list') c = stmt.parent.nextSibling;
+  return c?.type === 'comment' && c.startPosition.row === stmt.endPosition.row ? c : undefined;
+}
+
+/** The previous (dir -1) or next (dir 1) statement in the same statement_list, skipping comments. */
+function siblingStatement(stmt: Node, dir: number): Node | null {
+  for (let n = dir < 0 ? stmt.previousNamedSibling : stmt.nextNamedSibling; n; n = dir < 0 ? n.previousNamedSibling : n.nextNamedSibling) {
+    if (n.type !== 'comment') return n;
+  }
+  return null;
 }
 
 /**

@@ -180,7 +180,7 @@ function buildFix(ctx: RuleContext, stmt: Node, fn: Node, cancel: string): Fix[]
     {
       title: `Wrap the operation in a select that also returns on ${cancel}`,
       applicability,
-      edits: [replaceStatement(ctx.text, stmt, lines.join(nl + indent))],
+      edits: replaceStatement(ctx.text, stmt, lines.join(nl + indent)),
     },
   ];
 }

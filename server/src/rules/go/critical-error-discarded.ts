@@ -297,7 +297,7 @@ function buildFix(ctx: RuleContext, call: Node, stmt: Node, form: 'statement' | 
     edits.push(replaceNode(left[left.length - 1], 'err'));
     edits.push(insertAfter(text, stmt, `if err != nil {\n\t${handle}\n}`));
   } else {
-    edits.push(replaceStatement(text, stmt, [`if err := ${call.text}; err != nil {`, `\t${handle}`, '}'].join(nl + indent)));
+    edits.push(...replaceStatement(text, stmt, [`if err := ${call.text}; err != nil {`, `\t${handle}`, '}'].join(nl + indent)));
   }
   if (!returnsError) {
     const spec = findGoImportSpec(ctx.root, 'log');
