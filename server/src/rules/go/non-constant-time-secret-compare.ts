@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport } from '../../engine/fix';
-import { calleeText, callArgs, enclosingFunc, forEachDescendant, unparen } from '../../engine/golang';
+import { calleeText, callArgs, enclosingFunc, forEachDescendant, goHeader, unparen } from '../../engine/golang';
 import { defineRule, type TextEdit } from '../../engine/rule';
 
 const SECRET = /secret|token|apikey|api_key|password|passwd|passphrase|(^|[^y])pass$|auth|signature|hmac|mac$|bearer/i;
@@ -111,6 +111,8 @@ export default defineRule({
   fix: 'always',
   summary: 'A secret is compared with a value from the request using == or !=, which stops at the first differing byte and lets a client recover the secret by timing.',
   kinds: ['binary_expression'],
+  // The fix adds an import: findings are recomputed when the imports change.
+  facts: [goHeader],
   docs: {
     whatItDoes:
       'Flags `A == B` and `A != B` where one side is read from the request (`r.Header.Get(…)`, `r.URL.Query().Get(…)`, `r.FormValue(…)`, `r.PostFormValue(…)`, `c.GetHeader(…)`, `r.BasicAuth()`, directly or through a local bound from such a call, e.g. after `strings.TrimPrefix`) and the other side is a secret: ' +

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, removeGoImport, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFunc, enclosingTopFunc, forEachDescendant, goQualifierUses, qualifierUses, unparen } from '../../engine/golang';
+import { callArgs, calleeText, enclosingFunc, enclosingTopFunc, forEachDescendant, goHeader, goQualifierUses, qualifierUses, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that create or re-mode a file system entry: the index of their path and mode arguments, and what they make. */
@@ -134,7 +134,8 @@ export default defineRule({
   fix: 'always',
   summary: 'A file or directory is created world-writable, a secret is written readable by other users, or a fixed path in a shared temporary directory is used.',
   kinds: ['call_expression'],
-  facts: [goQualifierUses],
+  // Fixes add or drop imports: findings are recomputed when the imports or the uses of a package change.
+  facts: [goHeader, goQualifierUses],
   docs: {
     whatItDoes:
       'Checks the mode literal (or `os.ModePerm`/`fs.ModePerm`) of `os.WriteFile`, `ioutil.WriteFile`, `os.OpenFile` (when its flags can create the file), `os.Chmod`, `os.Mkdir` and `os.MkdirAll`. ' +
