@@ -16,6 +16,7 @@ import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
 import cancelBeforeBodyRead from './go/cancel-before-body-read';
 import contextCancelNotCalled from './go/context-cancel-not-called';
+import peerKeyedMapWithoutEviction from './go/peer-keyed-map-without-eviction';
 import httpWithoutTimeouts from './go/http-without-timeouts';
 import uncheckedCloseOfWrittenFile from './go/unchecked-close-of-written-file';
 import checkThenCreate from './go/check-then-create';
@@ -59,6 +60,7 @@ export const RULES: readonly Rule[] = [
   signalNotifyWithoutSigterm,
   cancelBeforeBodyRead,
   contextCancelNotCalled,
+  peerKeyedMapWithoutEviction,
   httpWithoutTimeouts,
   uncheckedCloseOfWrittenFile,
   checkThenCreate,
