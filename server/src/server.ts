@@ -41,6 +41,8 @@ const config = new ConfigSession(connection, new ConfigStore(DEFAULT_SETTINGS));
 /** A folder of the workspace: where a relative steady.configPath and untitled documents' configuration are found. */
 let workspaceRoot: string | undefined;
 const loggedFailures = new Set<string>();
+/** The workspace analysis's result cache (the workspace commands reuse its findings). */
+let resultCache: ResultCache<CachedFindings> | undefined;
 /** The background analysis of the workspace folders' files (created at initialize). */
 let workspace: WorkspaceAnalysis | undefined;
 let initializeParams: InitializeParams | undefined;
@@ -225,12 +227,12 @@ function createWorkspaceAnalysis(
     watchRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
     configurationRequests,
     workerScript: path.join(__dirname, 'workspaceWorker.js'),
-    cache: cacheDir
+    cache: (resultCache = cacheDir
       ? ResultCache.open<CachedFindings>(cacheDir, {
           onLog: (m) => connection.console.log(`steady: ${m}`),
           validate: (v): v is CachedFindings => !!v && typeof v === 'object' && Array.isArray((v as CachedFindings).findings),
         })
-      : ResultCache.disabled<CachedFindings>(),
+      : ResultCache.disabled<CachedFindings>()),
   });
   ws.setFolders(folders);
   if (init?.settings) ws.updateSettings(init.settings);
@@ -328,6 +330,7 @@ connection.onExecuteCommand((p) =>
         openDocument: (fsPath) => documents.all().find((d) => pathOf(d.uri) === fsPath),
         openDocuments: () => documents.all(),
         configFor: (fsPath) => configOf(URI.file(fsPath).toString()),
+        cached: (fsPath, key) => resultCache?.get(fsPath, key),
         maxFileSize: workspace?.maxFileSize ?? MAX_FILE_SIZE,
         log: (m) => connection.console.log(`steady: ${m}`),
       },

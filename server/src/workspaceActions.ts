@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AnnotatedTextEdit, ChangeAnnotation, Connection, TextDocumentEdit, TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
+import { contentHash, type CacheKey } from './cache';
 import { discover } from './discover';
 import { fixKeepsSyntax } from './engine/fix';
 import type { Finding, Rule, Severity } from './engine/rule';
@@ -39,6 +40,8 @@ export interface ActionConfig {
   ruleOptions?: Record<string, Record<string, unknown>>;
   severity?: Readonly<Record<string, Severity>>;
   excluded: boolean;
+  /** The configuration's hash (the result cache's key), when known. */
+  hash?: string;
 }
 
 /** What the actions need from the server. */
@@ -51,6 +54,8 @@ export interface ActionHost {
   openDocuments(): OpenText[];
   /** The configuration of a file. */
   configFor(fsPath: string): ActionConfig;
+  /** The findings the workspace analysis cached for a file's bytes and configuration, if any. */
+  cached?(fsPath: string, key: CacheKey): { findings: Finding[] } | undefined;
   /** Files larger than this (bytes) are left alone. */
   maxFileSize: number;
   log(message: string): void;
@@ -66,6 +71,8 @@ interface Target {
   version: number | null;
   text: string;
   language: LanguageId;
+  /** sha256 of the file's bytes on disk (files that are not open). */
+  bytesHash?: string;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -93,6 +100,7 @@ function* targets(host: ActionHost, files: { path: string; language: LanguageId 
       continue;
     }
     let text: string | undefined;
+    let bytesHash: string | undefined;
     try {
       if (statSync(f.path).size > host.maxFileSize) {
         yield undefined;
@@ -100,10 +108,11 @@ function* targets(host: ActionHost, files: { path: string; language: LanguageId 
       }
       const bytes = readFileSync(f.path);
       if (!bytes.includes(0)) text = UTF8.decode(bytes).replace(/^\ufeff/, '');
+      bytesHash = contentHash(bytes);
     } catch (e) {
       host.log(`skipping ${f.path}: ${(e as Error).message}`);
     }
-    yield text === undefined ? undefined : { fsPath: f.path, uri: URI.file(f.path).toString(), version: null, text, language: f.language };
+    yield text === undefined ? undefined : { fsPath: f.path, uri: URI.file(f.path).toString(), version: null, text, language: f.language, bytesHash };
   }
   // Open documents outside the folders (or not found on disk, e.g. new files) count too, when they are files.
   for (const d of host.openDocuments()) {
@@ -111,6 +120,12 @@ function* targets(host: ActionHost, files: { path: string; language: LanguageId 
     if (!d.uri.startsWith('file:') || seen.has(p)) continue;
     yield { fsPath: p, uri: d.uri, version: d.version, text: d.text, language: d.language };
   }
+}
+
+/** The findings the workspace analysis already has for a file on disk with this configuration, if any. */
+function cachedFindings(host: ActionHost, t: Target, cfg: ActionConfig): Finding[] | undefined {
+  if (!t.bytesHash || cfg.hash === undefined || !host.cached) return undefined;
+  return host.cached(t.fsPath, { contentHash: t.bytesHash, configHash: cfg.hash })?.findings;
 }
 
 /** The workspace's source files, as `steady check` finds them. */
@@ -163,7 +178,10 @@ export async function workspaceFixAll(host: ActionHost, caps: EditCapabilities):
     if (t) {
       const cfg = host.configFor(t.fsPath);
       const rules = cfg.rules.filter((r) => r.language === t.language);
-      if (!cfg.excluded && rules.length > 0) {
+      // Files the workspace analysis found nothing safely fixable in are not analysed again.
+      const known = cachedFindings(host, t, cfg);
+      const fixable = !known || known.some((f) => f.fixes.some((x) => x.applicability === 'safe'));
+      if (!cfg.excluded && rules.length > 0 && fixable) {
         try {
           const result = fixAll(t.language, t.text, rules, { path: t.fsPath, ruleOptions: cfg.ruleOptions });
           if (result.applied > 0 && result.text !== t.text) {
@@ -244,15 +262,15 @@ export async function workspaceReport(host: ActionHost, date = new Date()): Prom
       const rules = cfg.rules.filter((r) => r.language === t.language);
       if (!cfg.excluded) {
         try {
-          const result = analyzeText(t.language, t.text, rules, { path: t.fsPath, ruleOptions: cfg.ruleOptions });
+          const findings = cachedFindings(host, t, cfg) ?? analyzeText(t.language, t.text, rules, { path: t.fsPath, ruleOptions: cfg.ruleOptions }).findings;
           analysed++;
           lines += countLines(t.text);
-          if (result.findings.length) {
+          if (findings.length) {
             const display = rel(t.fsPath);
             texts.set(display, t.text);
             const index = new LineIndex(t.text);
             const byCode = new Map(rules.map((r) => [r.code, r]));
-            for (const f of result.findings) {
+            for (const f of findings) {
               const rule = byCode.get(f.code);
               if (rule) diagnostics.push(toReportDiagnostic(withSeverity(f, cfg.severity), rule, index, display));
             }

@@ -4,7 +4,7 @@
  * Report" returns the Markdown audit of the workspace.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { URI } from 'vscode-uri';
@@ -76,7 +76,7 @@ describe('language server: workspace commands', function () {
   let edits: any[];
 
   /** Starts a session on the fixture folder, with main.go open and edited. */
-  async function start(workspaceEdit: object): Promise<any> {
+  async function start(workspaceEdit: object, storagePath?: string): Promise<any> {
     c = new LspClient();
     edits = [];
     c.requestHandlers.set('workspace/applyEdit', (p) => {
@@ -89,7 +89,7 @@ describe('language server: workspace commands', function () {
       processId: process.pid,
       rootUri: URI.file(dir).toString(),
       workspaceFolders: [{ uri: URI.file(dir).toString(), name: 'shop' }],
-      initializationOptions: { settings: { select: ['GO404', 'PY101'] } },
+      initializationOptions: { settings: { select: ['GO404', 'PY101'] }, storagePath },
       capabilities: {
         textDocument: { publishDiagnostics: { versionSupport: true } },
         workspace: { workspaceEdit },
@@ -180,5 +180,26 @@ describe('language server: workspace commands', function () {
     assert.match(md, /\[prune\.py:4\]\(prune\.py#L4\)/);
     assert.ok(md.includes('  3 |     if peer.idle < limit:'), 'code excerpts are kept as written');
     assert.match(md, /\*\*Why it matters in production\.\*\* Containers, systemd and Kubernetes/);
+  });
+
+  it('reuses the findings the workspace analysis cached for files on disk', async () => {
+    const storage = path.join(dir, '.storage');
+    await start({ documentChanges: true }, storage);
+    await c.waitFor(
+      (m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === pyUri && m.params.diagnostics.some((d: any) => d.code === 'PY101'),
+      60_000,
+      'the workspace analysis of prune.py',
+    );
+    assert.equal(await c.close(), 0);
+    const file = path.join(storage, 'results.json');
+    assert.ok(existsSync(file), 'the workspace analysis saved its cache on shutdown');
+    // Plant a marker in the cached finding: a report that reads the cache shows it.
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = Object.entries<any>(data.entries).find(([p]) => p.endsWith('prune.py'))![1];
+    for (const f of entry.v.findings) f.message = 'served from the cache';
+    writeFileSync(file, JSON.stringify(data));
+    await start({ documentChanges: true }, storage);
+    const report = await c.request('workspace/executeCommand', { command: 'steady.server.generateReport', arguments: [] });
+    assert.match(report.markdown, /\[prune\.py:4\]\(prune\.py#L4\): served from the cache/);
   });
 });
