@@ -11,6 +11,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { checkFilesCached, CLI_CACHE_DIR, openCliCache } from './checkCache';
 import { isCheckWorkerData, runCheckWorker } from './checkPool';
 import { ConfigStore, DEFAULT_SETTINGS, type FileConfig } from './config';
+import { ruleCodesOf } from './configFile';
 import { discover } from './discover';
 import type { Rule } from './engine/rule';
 import { compareDiagnostics, displayPath, isFailing, type CheckReport, type FileReport } from './report/diagnostic';
@@ -41,8 +42,8 @@ ones too, and those of the enclosing git repository). Files named on the command
 are checked even when they would be ignored.
 
 Options:
-  --select RULES   Run only these rules: comma-separated codes or names, e.g.
-                   --select GO404,silent-broad-except (may be repeated)
+  --select RULES   Run only these rules: comma-separated codes, names or prefixes, e.g.
+                   --select GO404,silent-broad-except,PY4 (may be repeated)
   --ignore RULES   Do not run these rules (same syntax)
   --config PATH    Use this configuration file for every file instead of the steady.toml,
                    .steady.toml or pyproject.toml [tool.steady] found next to each file
@@ -93,10 +94,10 @@ class UsageError extends Error {}
 export function parseRuleList(option: string, values: readonly string[]): Rule[] {
   const ids = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (ids.length === 0) throw new UsageError(`${option} needs at least one rule code or name`);
-  return ids.map((id) => {
-    const rule = findRule(id);
-    if (!rule) throw new UsageError(`unknown rule '${id}' in ${option} (rules are named by code, e.g. GO404, or by name)`);
-    return rule;
+  return ids.flatMap((id) => {
+    const codes = ruleCodesOf(id);
+    if (!codes) throw new UsageError(`unknown rule '${id}' in ${option} (rules are named by code, e.g. GO404, by name, or by a prefix: GO, PY, GO4)`);
+    return codes.map((c) => findRule(c)!);
   });
 }
 

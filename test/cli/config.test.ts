@@ -80,6 +80,10 @@ describe('steady check configuration', function () {
     assert.deepEqual(summary(runJson(['--no-cache'], dir).json.diagnostics), ['main.go GO404 info']);
     assert.deepEqual(summary(runJson(['--no-cache', '--select', 'PY301,GO404'], dir).json.diagnostics), ['load.py PY301 warning', 'main.go GO404 info']);
     assert.deepEqual(summary(runJson(['--no-cache', '--ignore', 'GO404'], dir).json.diagnostics), []);
+    assert.deepEqual(summary(runJson(['--no-cache', '--select', 'PY,GO4'], dir).json.diagnostics), ['load.py PY301 warning', 'main.go GO404 info']);
+    const bad = run(['check', '--select', 'GO9x'], dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown rule 'GO9x' in --select/);
   });
 
   it('uses --config for every file instead of discovery', () => {
