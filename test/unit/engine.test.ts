@@ -35,6 +35,28 @@ describe('engine', () => {
     assert.deepEqual(result.findings.map((f) => f.code), ['GO404']);
   });
 
+  it('hands each rule its options, and re-runs a rule whose options changed', () => {
+    const echo: Rule = defineRule({
+      ...GO404,
+      code: 'GO998',
+      name: 'echo-options',
+      kinds: ['function_declaration'],
+      check: (node, ctx) => ctx.report({ node, message: `floor=${String(ctx.options.floor ?? 'none')}` }),
+    });
+    const tree = sharedParser('go').parse(NOTIFY)!;
+    try {
+      const analyzer = new Analyzer('go', [echo]);
+      const messages = (ruleOptions?: Record<string, Record<string, unknown>>) =>
+        analyzer.analyze(NOTIFY, tree, { path: 'o.go', ruleOptions }).findings.map((f) => f.message);
+      assert.deepEqual(messages(), ['floor=none']);
+      assert.deepEqual(messages({ GO998: { floor: 2 } }), ['floor=2']);
+      assert.deepEqual(messages({ GO998: { floor: 3 }, GO404: { other: true } }), ['floor=3']);
+      assert.deepEqual(messages(), ['floor=none']);
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('reports what the valid parts of a broken file allow', () => {
     const broken = NOTIFY + '\nfunc broken( {\n\tx := \n}\n\nfunc b(q chan os.Signal) {\n\tsignal.Notify(q, os.Interrupt)\n}\n';
     const result = analyzeText('go', broken, RULES, { path: 'b.go' });

@@ -154,7 +154,11 @@ export class Analyzer {
     }
     const ruleKeys = new Map<string, string>();
     for (const rule of this.active) {
-      ruleKeys.set(rule.code, style + '\u0001' + (rule.facts ?? []).map((p) => providerKeys.get(p.id)).join('\u0001'));
+      const options = opts.ruleOptions?.[rule.code];
+      ruleKeys.set(
+        rule.code,
+        style + '\u0001' + (options ? JSON.stringify(options) : '') + '\u0001' + (rule.facts ?? []).map((p) => providerKeys.get(p.id)).join('\u0001'),
+      );
     }
     const failures: RuleFailure[] = [];
 
@@ -207,7 +211,7 @@ export class Analyzer {
       }
       if (rerun.length) {
         analyzed++;
-        const found = this.visit(seg, rerun, ctxBase, failures, opts.path);
+        const found = this.visit(seg, rerun, ctxBase, failures, opts.path, opts.ruleOptions);
         findings.push(...found);
         for (const f of found) {
           let l = byRule.get(f.code);
@@ -318,6 +322,7 @@ export class Analyzer {
     base: Omit<RuleContext, 'report' | 'options'>,
     failures: RuleFailure[],
     path: string,
+    ruleOptions?: AnalyzeOptions['ruleOptions'],
   ): Finding[] {
     const found: Finding[] = [];
     if (!this.query) return found;
@@ -328,7 +333,7 @@ export class Analyzer {
       let ctx = contexts.get(rule);
       if (!ctx) {
         ctx = Object.assign(Object.create(base), {
-          options: EMPTY_OPTIONS,
+          options: ruleOptions?.[rule.code] ?? EMPTY_OPTIONS,
           report: (r: Report) => found.push(toFinding(rule, r)),
         }) as RuleContext;
         contexts.set(rule, ctx);
