@@ -86,6 +86,13 @@ describe('steady check configuration', function () {
     assert.match(bad.stderr, /unknown rule 'GO9x' in --select/);
   });
 
+  it('passes [rules.<name>] options to the rule', () => {
+    const py = 'import requests\n\n\ndef status(url):\n    return requests.get(url)\n';
+    const dir = project({ 'a/steady.toml': '[rules.network-call-without-timeout]\ntimeout = 3\n', 'a/m.py': py, 'b/m.py': py });
+    const titles = runJson(['--no-cache', '--select', 'PY601'], dir).json.diagnostics.map((d) => `${d.path} ${d.fixes.map((f) => f.title).join()}`);
+    assert.deepEqual(titles.sort(), ['a/m.py Add timeout=3', 'b/m.py Add timeout=10']);
+  });
+
   it('uses --config for every file instead of discovery', () => {
     const dir = project({ 'steady.toml': 'ignore = ["GO404"]\n', 'ci/strict.toml': '[severity]\nGO404 = "error"\n', 'a/main.go': GO_SIGNAL });
     assert.deepEqual(summary(runJson(['--no-cache'], dir).json.diagnostics), []);
