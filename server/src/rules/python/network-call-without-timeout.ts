@@ -2,6 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import { eol, indentAt, lineEnd, startsLine } from '../../engine/fix';
 import {
+  addKeywordArgument,
   aloneOnLine,
   argument,
   calleeName,
@@ -18,7 +19,6 @@ import {
   resolvedCallee,
   statementsOf,
   threadTargets,
-  addKeywordArgument,
 } from '../../engine/python';
 import { defineRule, type FactProvider, type Fix, type RuleContext } from '../../engine/rule';
 
@@ -101,20 +101,22 @@ function timeoutFix(ctx: RuleContext, call: Node): Fix[] {
 /** Whether a receiver names a `requests.Session()` bound in the same function (`s = …`, `with … as s`). */
 function isSessionVariable(ctx: RuleContext, recv: Node, fn: Node | null): boolean {
   if (!fn || (recv.type !== 'identifier' && recv.type !== 'attribute')) return false;
-  const key = exprKey(recv);
-  let found = false;
-  forEachDescendant(
-    fn,
-    (n) => {
-      if (found) return false;
-      if (n.type !== 'call' || !/^requests\.(Session|session)$/.test(resolvedCallee(ctx, n))) return;
-      const target = boundTo(n);
-      if (target && exprKey(target) === key) found = true;
-    },
-    false,
-    CALLS,
-  );
-  return found;
+  // `.get(` is everywhere: find the function's sessions once.
+  const sessions = ctx.memo(fn, 'py601.sessions', () => {
+    const out = new Set<string>();
+    forEachDescendant(
+      fn,
+      (n) => {
+        if (!/^requests\.(Session|session)$/.test(resolvedCallee(ctx, n))) return;
+        const target = boundTo(n);
+        if (target) out.add(exprKey(target));
+      },
+      false,
+      CALLS,
+    );
+    return out;
+  });
+  return sessions.has(exprKey(recv));
 }
 
 /** The variable a call's result is bound to: `V = call(…)` or `with call(…) as V`. */

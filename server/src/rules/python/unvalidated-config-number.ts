@@ -2,6 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import {
   argument,
+  bindingsVia,
   calleeName,
   calleeText,
   classOfMethod,
@@ -9,7 +10,6 @@ import {
   exprKey,
   forEachDescendant,
   isLocalName,
-  bindingsVia,
   parameterNames,
   positionalArgs,
   pyFacts,
