@@ -199,6 +199,16 @@ describe('stability audit', function () {
       assert.doesNotMatch(md, /main\.go/);
     });
 
+    it('shows paths relative to the one folder audited, with links that work from the report', () => {
+      const dir = project({ 'svc/sub dir/main.go': GO_SIGNAL, 'svc/prune.py': PY_PRUNE });
+      const r = run(['report', '--select', 'GO404', 'svc', '-o', 'reports/audit.md'], dir);
+      assert.equal(r.status, 0, r.stderr);
+      const md = readFileSync(path.join(dir, 'reports', 'audit.md'), 'utf8');
+      assert.match(md, /^# Stability audit of svc\n/);
+      assert.match(md, /\[sub dir\/main\.go:10\]\(\.\.\/svc\/sub%20dir\/main\.go#L10\)/);
+      assert.ok(md.includes('> 10 |     signal.Notify(quit, os.Interrupt)'), 'the excerpt is found from the audited folder');
+    });
+
     it('obeys steady.toml: excluded files, ignored rules and severities', () => {
       const dir = project({ ...FILES, 'vendored/x.py': PY_PRUNE, 'steady.toml': 'exclude = ["vendored/"]\nignore = ["PY"]\n[severity]\nGO404 = "error"\n' });
       const r = run(['report'], dir);

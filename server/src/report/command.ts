@@ -130,6 +130,17 @@ function titleOf(paths: readonly string[], cwd: string): string {
   return `Stability audit of ${name || path.resolve(cwd)}`;
 }
 
+/** The folder the report's paths are relative to: the audited folder when there is exactly one, else `cwd`. */
+function auditRoot(paths: readonly string[], cwd: string): string {
+  if (paths.length !== 1) return cwd;
+  const abs = path.resolve(cwd, paths[0]);
+  try {
+    return statSync(abs).isDirectory() ? abs : cwd;
+  } catch {
+    return cwd;
+  }
+}
+
 /** Runs `steady report`; returns the exit status. Usage errors of the rule lists propagate to the CLI. */
 export async function runReport(argv: string[], io: ReportIO, deps: ReportDeps): Promise<number> {
   const notice = (m: string): void => io.stderr(`steady: ${m}\n`);
@@ -187,7 +198,10 @@ export async function runReport(argv: string[], io: ReportIO, deps: ReportDeps):
   const checked = reports.filter((r) => r.status === 'checked');
 
   const outFile = args.output === undefined ? undefined : path.resolve(io.cwd, args.output);
-  const linkBase = outFile ? path.relative(path.dirname(outFile), io.cwd).split(path.sep).join('/') : '';
+  // Paths are shown relative to the one folder audited (or the working folder), links relative to the report.
+  const root = auditRoot(args.paths, io.cwd);
+  const linkBase = path.relative(outFile ? path.dirname(outFile) : io.cwd, root).split(path.sep).join('/');
+  const shown = (p: string): string => displayPath(root, path.resolve(io.cwd, p));
   const text = renderAudit(
     {
       title: titleOf(args.paths, io.cwd),
@@ -196,10 +210,10 @@ export async function runReport(argv: string[], io: ReportIO, deps: ReportDeps):
       lines: checked.reduce((n, r) => n + r.lines, 0),
       version: VERSION,
       date: new Date(),
-      diagnostics: checked.flatMap((r) => r.diagnostics),
+      diagnostics: checked.flatMap((r) => r.diagnostics.map((d) => ({ ...d, path: shown(d.path) }))),
       source: (p) => {
         try {
-          return readFileSync(path.resolve(io.cwd, p), 'utf8').replace(/^\ufeff/, '');
+          return readFileSync(path.resolve(root, p), 'utf8').replace(/^\ufeff/, '');
         } catch {
           return undefined;
         }
