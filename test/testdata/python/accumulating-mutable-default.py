@@ -147,3 +147,15 @@ def load_time(_load_time=[]):
     if not _load_time:
         _load_time.append(time.time())
     return _load_time[0]
+
+
+# Must NOT trigger: returned early once filled, so it holds one value.
+def has_sve(__cache=[]):
+    if __cache:
+        return __cache[0]
+    __cache.append(probe_cpu())
+    return __cache[0]
+
+
+def probe_cpu():
+    return False

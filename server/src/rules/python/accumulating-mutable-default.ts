@@ -32,7 +32,7 @@ function isMapping(value: Node): boolean {
 const MEMO_NAME = /cache|memo/i;
 
 /** The node types that grow or reset a parameter in a function body. */
-const BODY_TYPES: ReadonlySet<string> = new Set(['call', 'assignment', 'augmented_assignment', 'delete_statement', 'for_statement', 'named_expression', 'not_operator']);
+const BODY_TYPES: ReadonlySet<string> = new Set(['call', 'assignment', 'augmented_assignment', 'delete_statement', 'for_statement', 'named_expression', 'not_operator', 'if_statement']);
 
 /** What the body does with one parameter: the first growing mutation, and whether it is rebound or bounded. */
 interface ParamUse {
@@ -58,6 +58,11 @@ function paramUses(body: Node, names: Set<string>): Map<string, ParamUse> {
         const bound = new Set<string>();
         targetNames(n.childForFieldName(n.type === 'named_expression' ? 'name' : 'left'), bound);
         for (const b of bound) if (names.has(b)) use(b).rebound = true;
+      }
+      if (n.type === 'if_statement') {
+        // `if cache: return cache[0]` before filling it: the same once-only static.
+        const cond = n.childForFieldName('condition');
+        if (cond?.type === 'identifier' && names.has(cond.text)) use(cond.text).bounded = true;
       }
       if (n.type === 'not_operator') {
         // `if not cache: cache.append(load())` fills the container once: a lazily set static, not growth.
@@ -151,7 +156,7 @@ export default defineRule({
       'like a memo (`_cache`, `memo`) is reported without a fix, because a per-call default would defeat the cache. ' +
       'Nothing is reported when the body rebinds the parameter (`P = P or []`, `if P is None: P = []`, `P = list(P)`), ' +
       'or bounds it: a memo dict with a size check (`if len(cache) > 1000: cache.clear()`), removals ' +
-      '(`pop`, `clear`, `del P[k]`), or an emptiness test (`if not P: P.append(…)` fills it once). RULES.md names the size-checked memo exemption for `_cache`/`memo` only; it ' +
+      '(`pop`, `clear`, `del P[k]`), or an emptiness test (`if not P: P.append(…)`, `if P: return P[0]`) that fills it once. RULES.md names the size-checked memo exemption for `_cache`/`memo` only; it ' +
       'applies here whatever the name, because the container cannot grow without bound.',
     whyBad:
       'The default is evaluated once, when `def` runs, so every call that omits the argument appends to the same ' +
