@@ -1732,3 +1732,58 @@ export function queueKind(ctx: RuleContext, callee: string): 'queue' | 'simple' 
   if (last === 'SimpleQueue') return 'simple';
   return /^(Queue|LifoQueue|PriorityQueue|JoinableQueue)$/.test(last) ? 'queue' : undefined;
 }
+
+/**
+ * The calls each function of a segment makes, and its `while` loops, in one walk with a scope stack (no upward
+ * walks). Callees are candidate qualified names: `self.m()` in a method of `C` is `C.m`; a bare `f()` in `g` is both
+ * `g.f` (a nested function) and `f`. Module-level code is `<module>`. Look the names up in functionIndex.
+ */
+export function callGraphOf(seg: Node): { calls: Map<string, Set<string>>; loops: [string, Node][] } {
+  const calls = new Map<string, Set<string>>();
+  const loops: [string, Node][] = [];
+  // [end offset, qualified name, class of the method or '', first parameter of the method or '']
+  const stack: [number, string, string, string][] = [[seg.endIndex, MODULE, '', '']];
+  const prefix = (q: string) => (q === MODULE ? '' : `${q}.`);
+  const onNode = (n: Node): void => {
+    while (stack.length > 1 && n.startIndex >= stack[stack.length - 1][0]) stack.pop();
+    const [, q, cls, self] = stack[stack.length - 1];
+    switch (n.type) {
+      case 'function_definition': {
+        const name = n.childForFieldName('name')?.text ?? '?';
+        const inClass = stack[stack.length - 1][1] === cls && cls !== '' && self === '';
+        const first = inClass ? (parameterNames(n)[0] ?? '') : '';
+        stack.push([n.endIndex, `${prefix(q)}${name}`, inClass ? cls : '', first]);
+        return;
+      }
+      case 'class_definition':
+        stack.push([n.endIndex, `${prefix(q)}${n.childForFieldName('name')?.text ?? '?'}`, `${prefix(q)}${n.childForFieldName('name')?.text ?? '?'}`, '']);
+        return;
+      case 'while_statement':
+        loops.push([q, n]);
+        return;
+      case 'call': {
+        const f = n.childForFieldName('function');
+        let set = calls.get(q);
+        const add = (c: string) => {
+          if (!set) calls.set(q, (set = new Set()));
+          set.add(c);
+        };
+        if (f?.type === 'identifier') {
+          add(f.text);
+          if (q !== MODULE) add(`${q}.${f.text}`);
+        } else if (f?.type === 'attribute') {
+          const obj = f.childForFieldName('object');
+          const attr = f.childForFieldName('attribute')?.text ?? '';
+          if (obj?.type === 'identifier' && self && obj.text === self) add(`${cls}.${attr}`);
+          else if (obj?.type === 'identifier') add(`${obj.text}.${attr}`);
+        }
+        return;
+      }
+    }
+  };
+  if (CALL_GRAPH_TYPES.has(seg.type)) onNode(seg);
+  forEachDescendant(seg, onNode, true, CALL_GRAPH_TYPES);
+  return { calls, loops };
+}
+
+const CALL_GRAPH_TYPES: ReadonlySet<string> = new Set(['function_definition', 'class_definition', 'call', 'while_statement']);

@@ -63,6 +63,8 @@ class Hub:
 def worker(jobs_seen):
     while True:
         jobs_seen.append(time.time())  # want PY102 "in the worker thread, without a lock, while another worker thread also changes it:"
+        if len(jobs_seen) > 100:
+            del jobs_seen[0]  # want PY102 "jobs_seen"
 
 
 def pool():
@@ -169,3 +171,24 @@ class Pool:
     def close(self):
         self.ready.clear()
         self.seq += b"!"
+
+
+# Must NOT trigger: worker threads appending results to a list, or storing into a dict, that nothing removes from.
+def collect(n):
+    results = []
+    errors = []
+    squares = {}
+
+    def task(i):
+        try:
+            results.append(i * i)
+            squares[i] = i * i
+        except ValueError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=task, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors

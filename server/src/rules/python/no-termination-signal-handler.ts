@@ -6,9 +6,9 @@ import {
   afterImports,
   calleeName,
   calleeText,
+  callGraphOf,
   forEachDescendant,
   freshModuleName,
-  enclosingFunction,
   importedNames,
   indentUnitAt,
   isForeverCondition,
@@ -18,8 +18,6 @@ import {
   owningLoop,
   positionalArgs,
   pyFacts,
-  qualifiedName,
-  resolveTarget,
   threadCall,
   threadsOf,
   topLevelOf,
@@ -53,7 +51,6 @@ interface LifecycleFacts {
 const FRAMEWORKS = /^(uvicorn|gunicorn|celery|django|twisted|aiohttp|hypercorn|daphne)(\.|$)/;
 const ATEXIT_STOP = /flush|stop|close|shutdown|cleanup|clean_up|save|terminate|exit|join/i;
 const WALKED: ReadonlySet<string> = new Set(['call', 'attribute']);
-const LOOPS_AND_CALLS: ReadonlySet<string> = new Set(['call', 'while_statement']);
 
 function isMainGuard(n: Node): boolean {
   if (n.type !== 'if_statement') return false;
@@ -131,27 +128,11 @@ const lifecycleFacts: FactProvider<LifecycleFacts> = {
     check(top);
     forEachDescendant(top, (n) => void check(n), true, WALKED);
     // Who calls whom, and which functions loop with no way out, to follow the main guard to the code it runs.
-    const calls = new Map<string, Set<string>>();
+    const { calls: graph, loops } = callGraphOf(top);
     const endless = new Set<string>();
-    const guardCalls = new Set<string>();
-    const visit = (n: Node): void => {
-      if (n.type === 'while_statement') {
-        const fn = enclosingFunction(n);
-        if (fn && endlessLoop(n)) endless.add(qualifiedName(fn));
-        return;
-      }
-      const callee = n.childForFieldName('function');
-      const target = callee && resolveTarget(callee);
-      if (!target) return;
-      const fn = enclosingFunction(n);
-      if (fn) {
-        const q = qualifiedName(fn);
-        let set = calls.get(q);
-        if (!set) calls.set(q, (set = new Set()));
-        set.add(target);
-      } else if (f.mainGuard) guardCalls.add(target);
-    };
-    forEachDescendant(top, (n) => void visit(n), true, LOOPS_AND_CALLS);
+    for (const [q, loop] of loops) if (q !== MODULE && endlessLoop(loop)) endless.add(q);
+    const guardCalls = f.mainGuard ? (graph.get(MODULE) ?? new Set<string>()) : new Set<string>();
+    const calls = new Map([...graph].filter(([q]) => q !== MODULE));
     if (guardCalls.size) f.mainCalls = [...guardCalls].sort();
     if (endless.size) f.endless = [...endless].sort();
     if (calls.size) f.calls = [...calls].map(([q, c]): [string, string[]] => [q, [...c].sort()]);

@@ -186,11 +186,20 @@ function isStore(id: Node): boolean {
 
 const IDENT: ReadonlySet<string> = new Set(['identifier']);
 
-/** The identifiers of a scope's code in document order (nested functions, lambdas and classes excluded). */
-function identifiersIn(ctx: RuleContext, scope: Node): Node[] {
+/** The identifiers of a scope's code by name, in document order (nested functions, lambdas and classes excluded). */
+function identifiersIn(ctx: RuleContext, scope: Node): Map<string, Node[]> {
   return ctx.memo(scope, 'py303.ids', () => {
-    const out: Node[] = [];
-    forEachDescendant(scope, (n) => void out.push(n), false, IDENT);
+    const out = new Map<string, Node[]>();
+    forEachDescendant(
+      scope,
+      (n) => {
+        let l = out.get(n.text);
+        if (!l) out.set(n.text, (l = []));
+        l.push(n);
+      },
+      false,
+      IDENT,
+    );
     return out;
   });
 }
@@ -381,7 +390,7 @@ export default defineRule({
       if (up[i].type === 'for_statement' || up[i].type === 'while_statement') inLoop = true;
     }
     const scopes = fn ? [fn] : moduleRunVia(ctx, topLevelOf(tryStmt));
-    const ids = scopes.flatMap((s) => identifiersIn(ctx, s));
+    const idsOf = (name: string): Node[] => scopes.flatMap((s) => identifiersIn(ctx, s).get(name) ?? []);
     const params = new Set<string>();
     if (fn) {
       const ps = fn.childForFieldName('parameters');
@@ -412,8 +421,7 @@ export default defineRule({
       // Bound before the try (a default, an earlier assignment, a loop variable)?
       let earlier = false;
       let use: Node | undefined;
-      for (const id of ids) {
-        if (id.text !== name) continue;
+      for (const id of idsOf(name)) {
         if (id.startIndex < tryStmt.startIndex && isBindingElsewhere(id)) {
           earlier = true;
           break;

@@ -8,6 +8,7 @@ import {
   bindingsVia,
   calleeName,
   calleeText,
+  callGraphOf,
   classOfMethod,
   collectionsOf,
   enclosingFunction,
@@ -25,7 +26,6 @@ import {
   pyFacts,
   qualifiedName,
   queueKind,
-  resolveTarget,
   statementOf,
   threadsOf,
   threadTargets,
@@ -36,6 +36,9 @@ import { defineRule, type FactProvider, type Fix, type RuleContext, type TextEdi
 
 /** Operations of deques and queues that are atomic in CPython: using only these needs no lock. */
 const ATOMIC_OPS = new Set(['append', 'appendleft', 'pop', 'popleft', 'extend', 'extendleft', 'clear', 'put', 'put_nowait', 'get', 'get_nowait']);
+
+/** Single calls that only add an element. */
+const GROW_ONLY = new Set(['append', 'appendleft', 'add', 'update']);
 
 /** Functions that run before the object they build is shared: their mutations race with nothing. */
 const SETUP = /^(__init__|__new__|__post_init__|setUp|setup)$/;
@@ -53,24 +56,8 @@ const pyCalls: FactProvider<[string, string[]][]> = {
   id: 'py102.calls',
   language: 'python',
   collect(seg) {
-    const out = new Map<string, Set<string>>();
-    forEachDescendant(
-      seg,
-      (n) => {
-        const f = n.childForFieldName('function');
-        if (!f) return;
-        const callee = resolveTarget(f);
-        const fn = enclosingFunction(n);
-        if (!callee || !fn) return;
-        const q = qualifiedName(fn);
-        let set = out.get(q);
-        if (!set) out.set(q, (set = new Set()));
-        set.add(callee);
-      },
-      true,
-      new Set(['call']),
-    );
-    return out.size ? [...out].map(([q, c]): [string, string[]] => [q, [...c].sort()]) : undefined;
+    const { calls } = callGraphOf(seg);
+    return calls.size ? [...calls].map(([q, c]): [string, string[]] => [q, [...c].sort()]) : undefined;
   },
 };
 
@@ -247,7 +234,10 @@ export default defineRule({
       'so a helper of a thread target belongs to that thread), is reported at each mutation that is neither inside `with <lock>:` ' +
       '(an expression naming a lock, mutex, condition or semaphore) nor after `X.acquire()` before `X.release()`. ' +
       'Deques and queues changed only through their atomic operations (`append`, `popleft`, `put`, `get`, …) are left ' +
-      'alone (`clear` included), and so are mutations in `__init__`-style setup methods and helpers only they call, ' +
+      'alone (`clear` included), so are `append`/`add`/`update` calls and `X[k] = v` stores on a collection nothing in ' +
+      'the file removes from (threads collecting results: each is one atomic operation and nothing can be skipped), and ' +
+      'so are mutations in `__init__`-style ' +
+      'setup methods and helpers only they call, ' +
       'which run before any thread sees the object.',
     whyBad:
       'Two threads changing one list or dict interleave: a `remove` while another thread iterates makes that thread skip ' +
@@ -291,6 +281,11 @@ export default defineRule({
     const made = collectionsOf(ctx).made;
     const ctor = keys.map((k) => made.get(k)).find((x) => x);
     if (ctor && queueKind(ctx, ctor.callee) && node.type === 'call' && ATOMIC_OPS.has(calleeName(node))) return;
+    // Appends to a collection nothing ever removes from (threads collecting results) cannot interleave badly: each
+    // append is one atomic operation, and no removal can skip or lose an element.
+    const removed = collectionsOf(ctx).removed;
+    const growOnly = (node.type === 'call' && GROW_ONLY.has(calleeName(node))) || m.kind === 'write';
+    if (growOnly && !keys.some((k) => [...removed].some((r) => aliasKeys(ctx, r).includes(k)))) return;
     const mine = runsIn(ctx)(qname);
     // The contexts this site races with: the others, or a second thread running this same code.
     let others = [...contexts].filter((c) => !mine.has(c));
