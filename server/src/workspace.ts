@@ -159,6 +159,8 @@ const WATCH_DEBOUNCE_MS = 150;
 const WATCH_MAX_DELAY_MS = 1000;
 /** Publishing: at most this many files per turn of the event loop. */
 const PUBLISH_BATCH = 40;
+/** The workspace pull result id of a file that no longer exists (its report is empty). */
+const GONE_RESULT_ID = 'gone';
 /** The status notification is sent at most this often. */
 const STATUS_INTERVAL_MS = 250;
 /** The cache is saved this often during a long scan. */
@@ -747,10 +749,16 @@ export class WorkspaceAnalysis {
     const known = new Map(params.previousResultIds.map((p) => [p.uri, p.value]));
     const current = (): WorkspaceDocumentDiagnosticReport[] => {
       const out: WorkspaceDocumentDiagnosticReport[] = [];
+      const live = new Set<string>();
       for (const rec of this.files.values()) {
+        live.add(rec.uri);
         if (!rec.resultId || this.open.has(rec.path)) continue;
         if (known.get(rec.uri) === rec.resultId) continue;
         out.push({ kind: DocumentDiagnosticReportKind.Full, uri: rec.uri, version: null, resultId: rec.resultId, items: rec.diagnostics });
+      }
+      // Files the client has results for that are gone (deleted, no longer in the workspace): an empty report.
+      for (const [uri, value] of known) {
+        if (!live.has(uri) && value !== GONE_RESULT_ID) out.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, resultId: GONE_RESULT_ID, items: [] });
       }
       return out;
     };

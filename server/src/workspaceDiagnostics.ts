@@ -18,12 +18,15 @@ export interface DiskDiagnosticData extends Omit<DiagnosticData, 'version'> {
   contentHash: string;
 }
 
-/** Whether a diagnostic's data was computed from a file on disk. */
+/**
+ * Whether a diagnostic's data was computed from a file on disk. Its version may come back absent rather than null:
+ * some clients (Neovim) drop null fields when they decode JSON.
+ */
 export function isDiskData(d: unknown): d is DiskDiagnosticData {
   return (
     !!d &&
     typeof d === 'object' &&
-    (d as DiskDiagnosticData).version === null &&
+    ((d as DiskDiagnosticData).version ?? null) === null &&
     typeof (d as DiskDiagnosticData).contentHash === 'string' &&
     Array.isArray((d as DiskDiagnosticData).fixes)
   );

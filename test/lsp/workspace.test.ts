@@ -3,7 +3,7 @@
  * fresh through watched-file events, are cached across sessions, and never hold up an open document.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -235,19 +235,17 @@ describe('workspace analysis (stdio)', function () {
   it('streams workspace diagnostics to a pull client as partial results, and answers without a token once the scan ends', async () => {
     const root = ws({ 'a/main.go': GO_BAD, 'b/ship.py': PY_BAD, 'b/ok.py': PY_CLEAN });
     const s = await open(root, { pull: true });
-    const init = s.c.notifications; // eslint-disable-line @typescript-eslint/no-unused-vars
     const reports = new Map<string, any>();
     const token = 'ws-partial';
     const onProgress = (m: Message): void => {
       if (m.method === '$/progress' && m.params.token === token) for (const r of m.params.value.items) reports.set(r.uri, r);
     };
-    for (const m of init) onProgress(m);
-    const stop = setInterval(() => undefined, 1000);
     const seen = new Set<Message>();
     const poll = setInterval(() => {
       for (const m of s.c.notifications) if (!seen.has(m)) (seen.add(m), onProgress(m));
     }, 10);
-    const req = s.c.request('workspace/diagnostic', { previousResultIds: [], partialResultToken: token });
+    // The streaming request stays open until the session ends.
+    void s.c.request('workspace/diagnostic', { previousResultIds: [], partialResultToken: token });
     try {
       const deadline = Date.now() + 20000;
       while (reports.size < 3 && Date.now() < deadline) await sleep(20);
@@ -266,7 +264,6 @@ describe('workspace analysis (stdio)', function () {
       assert.deepEqual(reports.get(uriOf(path.join(root, 'a/main.go'))).items, []);
     } finally {
       clearInterval(poll);
-      clearInterval(stop);
     }
     // Without a partial-result token: the whole result, once the scan is done.
     const full = await s.c.request('workspace/diagnostic', { previousResultIds: [] });
@@ -276,7 +273,27 @@ describe('workspace analysis (stdio)', function () {
     const prev = full.items.map((r: any) => ({ uri: r.uri, value: r.resultId }));
     const again = Promise.race([s.c.request('workspace/diagnostic', { previousResultIds: prev }), sleep(1500).then(() => 'waiting')]);
     assert.equal(await again, 'waiting', 'nothing new: the request waits for a change');
-    void req;
+    // A file deleted while no request streamed: the next request reports it empty.
+    unlinkSync(path.join(root, 'b/ship.py'));
+    watched(s, [{ file: 'b/ship.py', type: 3 }]);
+    await sleep(600);
+    const gone = await s.c.request('workspace/diagnostic', { previousResultIds: prev });
+    const shipReport = gone.items.find((r: any) => r.uri === uriOf(path.join(root, 'b/ship.py')));
+    assert.ok(shipReport, JSON.stringify(gone.items));
+    assert.deepEqual(shipReport.items, []);
+  });
+
+  it('follows workspace folders added and removed', async () => {
+    const root = ws({ 'a.go': GO_BAD });
+    const other = ws({ 'b.py': PY_BAD });
+    const s = await open(root);
+    await idle(s);
+    s.c.notify('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uriOf(other), name: 'other' }], removed: [] } });
+    const uri = uriOf(path.join(other, 'b.py'));
+    await s.c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri && m.params.diagnostics.length === 1, 20000, 'b.py');
+    s.c.notify('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [{ uri: uriOf(other), name: 'other' }] } });
+    await s.c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri && m.params.diagnostics.length === 0, 20000, 'b.py cleared');
+    assert.deepEqual(codes(await pushed(s, 'a.go')), ['GO404'], 'the other folder keeps its diagnostics');
   });
 
   it('follows files created, changed and deleted on disk; an open file keeps its editor text until closed', async () => {
