@@ -5,20 +5,21 @@
 import type { Node } from 'web-tree-sitter';
 import {
   GO_FUNCS,
+  ancestorsOf,
   callArgs,
   calleeText,
   declaredTypeOf,
-  enclosingFunc,
+  enclosingFuncOf,
   findStruct,
   forEachDescendant,
   goFunctions,
   goPackageVarNames,
   goPackageVars,
   goStructs,
-  lockStateAt,
+  lockRegions,
+  mutexCall,
   receiverOf,
   receiverRelative,
-  regionsHolding,
   type LockRegion,
 } from '../../engine/golang';
 import { defineRule, type FactProvider, type RuleContext } from '../../engine/rule';
@@ -100,14 +101,14 @@ function inLoop(call: Node): boolean {
  * The blocking operation `node` performs, judged from its own text and the function `fn` holding it, or undefined.
  * A `X.Wait()` whose type the function does not show is returned with `waitOperand` for the caller to resolve.
  */
-function siteOf(node: Node, fn: Node, recvName: string): Omit<BlockSite, 'line'> | undefined {
+function siteOf(node: Node, fn: Node, recvName: string, parentType: string): Omit<BlockSite, 'line'> | undefined {
   switch (node.type) {
     case 'send_statement':
-      if (node.parent?.type === 'communication_case') return undefined;
+      if (parentType === 'communication_case') return undefined;
       const ch = node.childForFieldName('channel')?.text ?? '';
       return { kind: 'send', what: `the send on ${ch}`, channel: ch };
     case 'unary_expression': {
-      if (node.child(0)?.type !== '<-' || node.parent?.type === 'receive_statement') return undefined;
+      if (node.child(0)?.type !== '<-' || parentType === 'receive_statement') return undefined;
       const ch = node.childForFieldName('operand')?.text ?? '';
       return { kind: 'recv', what: `the receive from ${ch}`, channel: ch };
     }
@@ -192,11 +193,18 @@ export const blockingSites: FactProvider<BlockSummary> = {
     if (!body) return undefined;
     const recv = receiverOf(seg) ?? { name: '', type: '' };
     const sites: BlockSite[] = [];
+    // The select cases' own sends and receives (their parents' types, without asking for parents: that is slow).
+    const inCase = new Set<number>();
     forEachDescendant(body, (n) => {
       if (sites.length >= 8) return false;
       if (n.type === 'go_statement') return false;
+      if (n.type === 'communication_case') for (const c of n.namedChildren) if (c?.type === 'send_statement') inCase.add(c.id);
+      if (n.type === 'receive_statement') {
+        const r = n.childForFieldName('right');
+        if (r) inCase.add(r.id);
+      }
       if (n.type !== 'call_expression' && n.type !== 'send_statement' && n.type !== 'unary_expression' && n.type !== 'select_statement') return;
-      const s = siteOf(n, seg, recv.name);
+      const s = siteOf(n, seg, recv.name, inCase.has(n.id) ? (n.type === 'send_statement' ? 'communication_case' : 'receive_statement') : '');
       if (s) sites.push({ ...s, line: n.startPosition.row - seg.startPosition.row });
     });
     return sites.length ? { name: seg.childForFieldName('name')?.text ?? '', recvType: recv.type, sites } : undefined;
@@ -294,6 +302,45 @@ function blockingCallee(ctx: RuleContext, call: Node, region: LockRegion): { nam
   return site ? { name: `${fnNode!.text}(…)`, site } : undefined;
 }
 
+/**
+ * How the region's mutex is held at `node` (lockStateAt without its walk up through `parent`, which costs time
+ * proportional to the depth at every step): the nearest earlier sibling statement operating on the mutex decides.
+ */
+function heldAt(ctx: RuleContext, region: LockRegion, node: Node): 'Lock' | 'RLock' | undefined {
+  const chain = [...ancestorsOf(ctx, node), node];
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const list = chain[i];
+    if (list.type !== 'statement_list') continue;
+    // The list's children in one call: previousNamedSibling walks down from the root each time.
+    const kids = list.namedChildren;
+    const at = kids.findIndex((k) => k?.id === chain[i + 1].id);
+    for (let j = at - 1; j >= 0; j--) {
+      const s = kids[j];
+      if (!s) continue;
+      if (s.id === region.lock.id) return region.op;
+      const m = mutexCall(s);
+      if (!m || m.mutex !== region.mutex) continue;
+      return m.op === 'Lock' || m.op === 'RLock' ? m.op : undefined;
+    }
+    if (list.id === region.list.id) return region.op;
+  }
+  return region.op;
+}
+
+/** Whether a call could block: a known blocking callee, or a same-file callable with blocking sites of that name. */
+function maybeBlocking(ctx: RuleContext, call: Node): boolean {
+  const f = call.childForFieldName('function');
+  let name: string;
+  if (f?.type === 'identifier') name = f.text;
+  else if (f?.type === 'selector_expression') name = f.childForFieldName('field')?.text ?? '';
+  else return false;
+  const callee = calleeText(call);
+  if (callee === 'time.Sleep' || NET_CALL.test(callee) || FILE_CALL.test(callee)) return true;
+  if (f.type === 'selector_expression' && (EXEC_METHOD.test(name) || name === 'Do')) return true;
+  const names = ctx.memo(ctx.root, 'go105.blockingNames', () => new Set(ctx.facts(blockingSites).map((x) => x.value.name)));
+  return names.has(name);
+}
+
 /** Whether a network call here is the deliberate "one refresh at a time" pattern of a token or credential cache. */
 function tokenRefresh(fn: Node | null, region: LockRegion): boolean {
   const top = fn && (fn.type === 'func_literal' ? null : fn);
@@ -341,25 +388,25 @@ export default defineRule({
     related: 'None in go vet, staticcheck, golangci-lint or gosec. GO103 recursive-lock reports same-file callees that take the held mutex again.',
   },
   check(node, ctx) {
-    const parent = node.parent;
-    if (parent?.type === 'go_statement') return;
-    // Cheap syntactic filters before looking for lock regions.
+    // Cheap syntactic filters first: walking up a deeply nested tree costs time proportional to its depth.
     if (node.type === 'unary_expression' && node.child(0)?.type !== '<-') return;
-    if (node.type === 'call_expression') {
-      const f = node.childForFieldName('function');
-      if (!f || (f.type !== 'selector_expression' && f.type !== 'identifier')) return;
-    }
-    const fn = enclosingFunc(node);
+    if (node.type === 'call_expression' && !maybeBlocking(ctx, node)) return;
+    const chain = ancestorsOf(ctx, node);
+    const decl = chain[1] ?? node;
+    if (!ctx.memo(decl, 'mentions:Lock()', () => ctx.text.slice(decl.startIndex, decl.endIndex).includes('Lock()'))) return;
+    const parent = chain[chain.length - 1];
+    if (parent?.type === 'go_statement') return;
+    const fn = enclosingFuncOf(ctx, node);
     if (!fn) return;
-    const regions = regionsHolding(ctx, node).filter((r) => r.op === 'Lock');
+    const regions = lockRegions(ctx, fn).filter((r) => r.op === 'Lock' && node.startIndex >= r.start && node.endIndex <= r.end);
     if (!regions.length) return;
     const top = fn.type === 'func_literal' ? null : fn;
     const recv = top ? receiverOf(top) : undefined;
     for (const region of regions) {
-      if (lockStateAt(region, node) !== 'Lock') continue;
+      if (heldAt(ctx, region, node) !== 'Lock') continue;
       // A deferred call runs at return: it still holds the lock only if the deferred unlock was registered earlier.
       if (parent?.type === 'defer_statement' && !(region.deferUnlock && region.deferUnlock.startIndex < node.startIndex)) continue;
-      let site = siteOf(node, fn, recv?.name ?? '');
+      let site = siteOf(node, fn, recv?.name ?? '', parent?.type ?? '');
       let via = '';
       if (site?.waitOperand && !(recv && waitOperandBlocks(ctx, recv.type, site.waitOperand))) site = undefined;
       if (site && benignChannelOp(ctx, { ...site, line: 0 })) return;
