@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport } from '../../engine/fix';
-import { calleeText, callArgs, enclosingFunc, forEachDescendant, goHeader, unparen } from '../../engine/golang';
+import { calleeText, callArgs, enclosingFuncOf, forEachDescendant, goHeader, unparen } from '../../engine/golang';
 import { defineRule, type TextEdit } from '../../engine/rule';
 
 const SECRET = /secret|token|apikey|api_key|password|passwd|passphrase|(^|[^y])pass$|auth|signature|hmac|mac$|bearer/i;
@@ -138,7 +138,7 @@ export default defineRule({
     // Cheap filter: something on either side must look like a secret or a request read.
     const text = ctx.textOf(node);
     if (!SECRET.test(text) && !/Header|Query|Form|BasicAuth/.test(text)) return;
-    const fn = enclosingFunc(node);
+    const fn = enclosingFuncOf(ctx, node);
     const a = sideOf(l, fn, node.startIndex);
     const b = sideOf(r, fn, node.startIndex);
     if (a.literal || b.literal) return;

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, removeGoImport, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFunc, enclosingTopFunc, forEachDescendant, goHeader, goQualifierUses, qualifierUses, unparen } from '../../engine/golang';
+import { callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, qualifierUses, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that create or re-mode a file system entry: the index of their path and mode arguments, and what they make. */
@@ -184,14 +184,14 @@ export default defineRule({
     const worldWritable = (mode & 0o002) !== 0 && !umaskConvention;
     const readable = (mode & 0o046) !== 0;
     if (!worldWritable && !readable) return;
-    const fn = enclosingFunc(node);
+    const fn = enclosingFuncOf(ctx, node);
     const pathArg = args[spec.path];
     if (!pathArg) return;
     const pathText = expandedText(fn, pathArg, node.startIndex);
     if (ctx.isTestFile && /\.TempDir\(\)/.test(pathText) && !/\bos\.TempDir\(\)/.test(pathText)) return;
     const data = spec.mode === 2 && callee !== 'os.OpenFile' ? args[1] : undefined;
     const dataName = data && (data.type === 'identifier' || data.type === 'selector_expression') ? data.text : '';
-    const top = enclosingTopFunc(node);
+    const top = enclosingTopFuncOf(ctx, node);
     const fnName = top?.childForFieldName('name')?.text ?? '';
     // An empty marker file holds nothing secret, whatever its name (`tokenFile`, nil data).
     const empty = !!data && /^(nil|\[\]byte\{\}|\[\]byte\((""|nil)\))$/.test(data.text);
