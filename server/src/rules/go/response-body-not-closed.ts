@@ -165,13 +165,14 @@ function inErrBranch(chain: Node[], errName: string | undefined, from: number): 
  * `if err := resp.Body.Close(); …`, or an if whose branch for a live response closes it (`if resp != nil { … }`,
  * `if err == nil { … }`, the else of `if err != nil { … } else { … }`).
  */
-function coversAll(stmt: Node, name: string, errName: string | undefined): boolean {
+function coversAll(stmt: Node, name: string, errName: string | undefined, depth = 0): boolean {
+  if (depth > 50) return false;
   if (stmt.type === 'expression_statement' || stmt.type === 'defer_statement') return closesBody(stmt, name);
   if (stmt.type !== 'if_statement') return false;
   const init = stmt.childForFieldName('initializer');
   if (init && closesBody(init, name)) return true;
   const cond = stmt.childForFieldName('condition')?.text.replace(/\s+/g, ' ') ?? '';
-  const closesIn = (b: Node | null): boolean => !!b && b.type === 'block' && statementsOf(b).some((x) => coversAll(x, name, errName));
+  const closesIn = (b: Node | null): boolean => !!b && b.type === 'block' && statementsOf(b).some((x) => coversAll(x, name, errName, depth + 1));
   if (cond === `${name} != nil` || (errName && cond === `${errName} == nil`)) return closesIn(stmt.childForFieldName('consequence'));
   if (cond === `${name} == nil` || (errName && cond === `${errName} != nil`)) return closesIn(stmt.childForFieldName('alternative'));
   return false;
