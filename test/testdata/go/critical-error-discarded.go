@@ -156,6 +156,16 @@ func (s *Store) tidy() {
 	os.MkdirAll(filepath.Dir(s.path), 0o755)
 }
 
+// Must NOT trigger: a best-effort notification right before returning another error.
+var errRejected = fmt.Errorf("rejected")
+
+func (s *Store) notify(reason string) error { return nil }
+
+func (s *Store) reject() error {
+	s.notify("rejected")
+	return errRejected
+}
+
 // Must NOT trigger: a marshal result that is not persisted, and a temp file discarded after Close.
 func (s *Store) debug(v any) string {
 	b, _ := json.Marshal(v)

@@ -249,6 +249,10 @@ export default defineRule({
     const fn = [...chain].reverse().find((n) => GO_FUNCS.has(n.type));
     // Best-effort cleanup on an error path: the error being returned already says what went wrong.
     if (/^(Rollback|Remove|RemoveAll|[cC]lose\w*|Sync)$/.test(last) && inErrorBranch(chain)) return;
+    // Right before returning another error (`c.sendAlert(alertX); return errBadCert`) the function is already failing.
+    if (form === 'statement' && returnsErrorNext(stmt)) return;
+    // Deadlines on a connection that is going away: the next read or write reports the real error.
+    if (/Deadline$/.test(last)) return;
     if (discardedOnPurpose(ctx, stmt)) return;
     // Writes to the response: the client has gone or the connection broke, and there is nobody to tell.
     if (callArgs(node).some((a) => a.type === 'identifier' && isResponseWriter(node, a.text))) return;
@@ -264,6 +268,16 @@ export default defineRule({
     ctx.report({ node, message: reason, fixes: buildFix(ctx, node, stmt, form, fn) });
   },
 });
+
+/** Whether the statement after `stmt` returns a non-nil last value (an error other than this call's). */
+function returnsErrorNext(stmt: Node): boolean {
+  let next = stmt.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  if (next?.type !== 'return_statement') return false;
+  const values = (next.namedChildren.find((c) => c?.type === 'expression_list')?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
+  const lastValue = values[values.length - 1];
+  return !!lastValue && lastValue.type !== 'nil' && /err|Err|error/.test(lastValue.text);
+}
 
 /** Whether `name` is passed, after `stmt`, to a call that writes or sends it. */
 function persisted(fn: Node, name: string, stmt: Node): boolean {
