@@ -1270,3 +1270,22 @@ export function redeclaredBetween(fn: Node, expr: Node, from: number, to: number
   );
   return found;
 }
+
+/**
+ * The expression the local `name` was last bound to before offset `at` in `fn`, by a `:=` declaration or an `=`
+ * assignment (the matching right-hand value, or the single multi-value call), or undefined.
+ */
+export function localBinding(fn: Node, name: string, at: number): Node | undefined {
+  let value: Node | undefined;
+  const body = fn.childForFieldName('body');
+  if (!body) return undefined;
+  forEachDescendant(body, (n) => {
+    if (n.startIndex >= at) return false;
+    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
+    const left = n.childForFieldName('left')?.namedChildren ?? [];
+    const i = left.findIndex((x) => x?.type === 'identifier' && x.text === name);
+    const right = n.childForFieldName('right')?.namedChildren.filter((x) => x && x.type !== 'comment') ?? [];
+    if (i >= 0 && right.length) value = (right.length === left.length ? right[i] : right[0]) ?? undefined;
+  });
+  return value;
+}

@@ -13,6 +13,7 @@ import {
   forEachDescendant,
   identifiersNamed,
   insertStatementAfter,
+  localBinding,
   paramsOf,
   statementTerminates,
   statementsOf,
@@ -37,22 +38,6 @@ function lastSegment(text: string): string {
   return i === -1 ? text : text.slice(i + 1);
 }
 
-/** The expression a local name is bound to before `at` in `fn`, or undefined. */
-function bindingOf(fn: Node, name: string, at: number): Node | undefined {
-  let value: Node | undefined;
-  const body = fn.childForFieldName('body');
-  if (!body) return undefined;
-  forEachDescendant(body, (n) => {
-    if (n.startIndex >= at) return false;
-    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
-    const left = n.childForFieldName('left')?.namedChildren ?? [];
-    const i = left.findIndex((x) => x?.type === 'identifier' && x.text === name);
-    const right = n.childForFieldName('right')?.namedChildren.filter((x) => x && x.type !== 'comment') ?? [];
-    if (i >= 0 && right.length) value = (right.length === left.length ? right[i] : right[0]) ?? undefined;
-  });
-  return value;
-}
-
 /** Whether `call` is an HTTP request that returns a response (judged from its receiver and arguments). */
 function isHttpCall(call: Node, fn: Node): boolean {
   const f = call.childForFieldName('function');
@@ -70,13 +55,13 @@ function isHttpCall(call: Node, fn: Node): boolean {
   if (operand.type === 'identifier') {
     const p = paramsOf(fn.childForFieldName('parameters')).find((x) => x.name === recv);
     if (p && /http\.(Client|RoundTripper|Transport)\b/.test(p.type)) return true;
-    const v = bindingOf(fn, recv, call.startIndex);
+    const v = localBinding(fn, recv, call.startIndex);
     if (v && /^&?http\.(Client|Transport)\b|^http\.Default/.test(v.text)) return true;
   }
   // `x.Do(req)` / `x.RoundTrip(req)` with a request built by http.NewRequest.
   const arg = callArgs(call)[0];
   if ((method === 'Do' || method === 'RoundTrip') && arg?.type === 'identifier') {
-    const v = bindingOf(fn, arg.text, call.startIndex);
+    const v = localBinding(fn, arg.text, call.startIndex);
     if (v?.type === 'call_expression' && /^http\.NewRequest(WithContext)?$/.test(calleeText(v))) return true;
   }
   return false;

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, removeGoImport, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, qualifierUses, unparen } from '../../engine/golang';
+import { callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, localBinding, qualifierUses, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that create or re-mode a file system entry: the index of their path and mode arguments, and what they make. */
@@ -39,22 +39,6 @@ function modeText(mode: number, like: string): string {
   return /^0[oO]/.test(like) ? `0o${oct}` : `0${oct}`;
 }
 
-/** The expression a local name is bound to in `fn` before `at`, or undefined. */
-function binding(fn: Node, name: string, at: number): Node | undefined {
-  let value: Node | undefined;
-  const body = fn.childForFieldName('body');
-  if (!body) return undefined;
-  forEachDescendant(body, (n) => {
-    if (n.startIndex >= at) return false;
-    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
-    const left = n.childForFieldName('left')?.namedChildren ?? [];
-    const i = left.findIndex((x) => x?.type === 'identifier' && x.text === name);
-    const right = n.childForFieldName('right')?.namedChildren.filter((x) => x && x.type !== 'comment') ?? [];
-    if (i >= 0 && right.length) value = (right.length === left.length ? right[i] : right[0]) ?? undefined;
-  });
-  return value;
-}
-
 /** The text an expression stands for, following local bindings a few levels (`p := filepath.Join(dir, "key.pem")`). */
 function expandedText(fn: Node | null, expr: Node, at: number): string {
   let out = expr.text;
@@ -71,7 +55,7 @@ function expandedText(fn: Node | null, expr: Node, at: number): string {
       for (const id of ids) {
         if (seen.has(id.text)) continue;
         seen.add(id.text);
-        const v = binding(fn, id.text, at);
+        const v = localBinding(fn, id.text, at);
         if (v) {
           out += ' ' + v.text;
           next.push(v);
