@@ -1787,3 +1787,17 @@ export function callGraphOf(seg: Node): { calls: Map<string, Set<string>>; loops
 }
 
 const CALL_GRAPH_TYPES: ReadonlySet<string> = new Set(['function_definition', 'class_definition', 'call', 'while_statement']);
+
+/** The name or attribute a call's result is bound to: `V = call(…)` or `with call(…) as V`. */
+export function boundTo(call: Node): Node | undefined {
+  const p = call.parent;
+  if (p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id) {
+    const left = p.childForFieldName('left');
+    return left && (left.type === 'identifier' || left.type === 'attribute') ? left : undefined;
+  }
+  if (p?.type === 'as_pattern') {
+    const alias = p.childForFieldName('alias')?.namedChild(0);
+    return alias && (alias.type === 'identifier' || alias.type === 'attribute') ? alias : undefined;
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@ import {
   addKeywordArgument,
   aloneOnLine,
   argument,
+  boundTo,
   calleeName,
   enclosingFunction,
   exprKey,
@@ -117,20 +118,6 @@ function isSessionVariable(ctx: RuleContext, recv: Node, fn: Node | null): boole
     return out;
   });
   return sessions.has(exprKey(recv));
-}
-
-/** The variable a call's result is bound to: `V = call(…)` or `with call(…) as V`. */
-function boundTo(call: Node): Node | undefined {
-  const p = call.parent;
-  if (p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id) {
-    const left = p.childForFieldName('left');
-    return left && (left.type === 'identifier' || left.type === 'attribute') ? left : undefined;
-  }
-  if (p?.type === 'as_pattern') {
-    const alias = p.childForFieldName('alias')?.namedChild(0);
-    return alias && (alias.type === 'identifier' || alias.type === 'attribute') ? alias : undefined;
-  }
-  return undefined;
 }
 
 /** (a) and (b): an HTTP or standard-library connection call without a timeout. */

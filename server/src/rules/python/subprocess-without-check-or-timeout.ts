@@ -4,6 +4,7 @@ import {
   addKeywordArgument,
   ancestorsOf,
   argument,
+  boundTo,
   calleeName,
   enclosingFunction,
   exprKey,
@@ -27,20 +28,6 @@ const ROUTE_DECORATOR =
 
 function hasKwSplat(call: Node): boolean {
   return !!call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'dictionary_splat');
-}
-
-/** The variable a call's result is bound to: `V = call(…)` or `with call(…) as V`. */
-function boundTo(call: Node): Node | undefined {
-  const p = call.parent;
-  if (p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id) {
-    const left = p.childForFieldName('left');
-    return left && (left.type === 'identifier' || left.type === 'attribute') ? left : undefined;
-  }
-  if (p?.type === 'as_pattern') {
-    const alias = p.childForFieldName('alias')?.namedChild(0);
-    return alias && (alias.type === 'identifier' || alias.type === 'attribute') ? alias : undefined;
-  }
-  return undefined;
 }
 
 /**
