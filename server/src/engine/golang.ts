@@ -1289,3 +1289,42 @@ export function localBinding(fn: Node, name: string, at: number): Node | undefin
   });
   return value;
 }
+
+/**
+ * Whether `name` is declared anew inside `fn` around the last node of `chain` (that node's ancestors from the root,
+ * then the node), so the name there no longer means `fn`'s own variable: by an earlier statement of an enclosing
+ * block below the top level (`:=`, `var`, a `:=` range clause), an `if`/`switch` initializer or a `for` clause.
+ * `self` also counts each enclosing statement's own declaration, `stopAtTop` leaves out the initializer of the
+ * enclosing top-level statement, and `params` counts a parameter of an enclosing func literal.
+ */
+export function redeclaredAbove(chain: readonly Node[], fn: Node, name: string, opts: { self?: boolean; stopAtTop?: boolean; params?: boolean } = {}): boolean {
+  const declares = (s: Node | null | undefined): boolean => {
+    if (!s) return false;
+    if (s.type === 'short_var_declaration' || s.type === 'range_clause') {
+      return (s.type === 'short_var_declaration' || s.children.some((c) => c?.type === ':=')) && !!s.childForFieldName('left')?.namedChildren.some((x) => x?.text === name);
+    }
+    if (s.type === 'var_declaration') return s.descendantsOfType('var_spec').some((v) => v?.childrenForFieldName('name').some((x) => x?.text === name));
+    if (s.type === 'for_clause') return declares(s.childForFieldName('initializer'));
+    return false;
+  };
+  const top = fn.childForFieldName('body')?.namedChildren.find((n) => n?.type === 'statement_list');
+  for (let i = chain.length - 1; i > 0 && chain[i].id !== fn.id; i--) {
+    const n = chain[i];
+    const p = chain[i - 1];
+    if (p.type === 'statement_list') {
+      if (p.id === top?.id) {
+        if (opts.stopAtTop) return false;
+      } else {
+        for (let s: Node | null = opts.self ? n : n.previousNamedSibling; s; s = s.previousNamedSibling) if (declares(s)) return true;
+      }
+    }
+    if (n.type === 'if_statement' || /switch_statement$/.test(n.type)) {
+      if (declares(n.childForFieldName('initializer'))) return true;
+    } else if (n.type === 'for_statement') {
+      if (n.namedChildren.some((c) => (c?.type === 'for_clause' || c?.type === 'range_clause') && declares(c))) return true;
+    } else if (opts.params && n.type === 'func_literal' && paramsOf(n.childForFieldName('parameters')).some((x) => x.name === name)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -18,6 +18,7 @@ import {
   insertStatementAfter,
   nilComparison,
   paramsOf,
+  redeclaredAbove,
   statementTerminates,
   statementsOf,
   type GoUse,
@@ -348,7 +349,7 @@ function joinedCloseFix(ctx: RuleContext, stmt: Node, fn: Node, name: string, at
   } else {
     return undefined;
   }
-  if (shadowedAt([...ancestorsOf(ctx, stmt), stmt], fn, errVar)) return undefined;
+  if (redeclaredAbove([...ancestorsOf(ctx, stmt), stmt], fn, errVar, { self: true, stopAtTop: true })) return undefined;
   const body = `defer func() {\n\tif cerr := ${name}.Close(); cerr != nil && ${errVar} == nil {\n\t\t${errVar} = cerr\n\t}\n}()`;
   const code = guard ? `if ${name} != nil {\n${body.split('\n').map((l) => '\t' + l).join('\n')}\n}` : body;
   edits.push(at(code));
@@ -365,32 +366,4 @@ function resultName(fn: Node): string {
     }
   }
   return 'err';
-}
-
-/** Whether `name` is redeclared in a block that encloses `stmt` below the function's top level (or by `stmt`). */
-function shadowedAt(chain: Node[], fn: Node, name: string): boolean {
-  const top = fn.childForFieldName('body')?.namedChildren.find((n) => n?.type === 'statement_list');
-  const declares = (s: Node | null | undefined): boolean => {
-    if (!s) return false;
-    if (s.type === 'short_var_declaration' || s.type === 'range_clause') {
-      return (s.type === 'short_var_declaration' || s.children.some((c) => c?.type === ':=')) && !!s.childForFieldName('left')?.namedChildren.some((x) => x?.text === name);
-    }
-    if (s.type === 'var_declaration') return s.descendantsOfType('var_spec').some((v) => v?.childrenForFieldName('name').some((x) => x?.text === name));
-    if (s.type === 'for_clause') return declares(s.childForFieldName('initializer'));
-    return false;
-  };
-  for (let i = chain.length - 1; i > 0 && chain[i].id !== fn.id; i--) {
-    const n = chain[i];
-    const p = chain[i - 1];
-    if (p.type === 'statement_list') {
-      if (p.id === top?.id) return false;
-      for (let s: Node | null = n; s; s = s.previousNamedSibling) if (declares(s)) return true;
-    }
-    if (n.type === 'if_statement' || /switch_statement$/.test(n.type)) {
-      if (declares(n.childForFieldName('initializer'))) return true;
-    } else if (n.type === 'for_statement') {
-      if (n.namedChildren.some((c) => (c?.type === 'for_clause' || c?.type === 'range_clause') && declares(c))) return true;
-    }
-  }
-  return false;
 }

@@ -10,6 +10,7 @@ import {
   forEachDescendant,
   identifiersNamed,
   paramsOf,
+  redeclaredAbove,
   statementsOf,
   unparen,
 } from '../../engine/golang';
@@ -92,36 +93,6 @@ function discards(fn: Node, name: string, open: Node): boolean {
   return found;
 }
 
-/** Whether `name` is redeclared between the function's top level and `node` (so a closure there would not see the result). */
-function shadowed(ctx: RuleContext, fn: Node, node: Node, name: string): boolean {
-  const declares = (s: Node | null | undefined): boolean => {
-    if (!s) return false;
-    if (s.type === 'short_var_declaration' || s.type === 'range_clause') {
-      return (s.type === 'short_var_declaration' || s.children.some((c) => c?.type === ':=')) && !!s.childForFieldName('left')?.namedChildren.some((x) => x?.text === name);
-    }
-    if (s.type === 'var_declaration') return s.descendantsOfType('var_spec').some((v) => v?.childrenForFieldName('name').some((x) => x?.text === name));
-    if (s.type === 'for_clause') return declares(s.childForFieldName('initializer'));
-    return false;
-  };
-  const top = fn.childForFieldName('body')?.namedChildren.find((n) => n?.type === 'statement_list');
-  const chain = [...ancestorsOf(ctx, node), node];
-  for (let i = chain.length - 1; i > 0 && chain[i].id !== fn.id; i--) {
-    const n = chain[i];
-    const p = chain[i - 1];
-    if (p.type === 'statement_list' && p.id !== top?.id) {
-      for (let s: Node | null = n.previousNamedSibling; s; s = s.previousNamedSibling) if (declares(s)) return true;
-    }
-    if (n.type === 'if_statement' || /switch_statement$/.test(n.type)) {
-      if (declares(n.childForFieldName('initializer'))) return true;
-    } else if (n.type === 'for_statement') {
-      if (n.namedChildren.some((c) => (c?.type === 'for_clause' || c?.type === 'range_clause') && declares(c))) return true;
-    } else if (n.type === 'func_literal' && paramsOf(n.childForFieldName('parameters')).some((x) => x.name === name)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /** The named error result of `fn` (its last result, of type error), or undefined. */
 function namedErrResult(fn: Node): string | undefined {
   const result = fn.childForFieldName('result');
@@ -188,7 +159,7 @@ export default defineRule({
     if (uses.checked || uses.handedOff || !uses.written || discards(fn, name, open)) return;
     const fixes: Fix[] = [];
     const errName = namedErrResult(fn);
-    if (errName && !shadowed(ctx, fn, node, errName)) {
+    if (errName && !redeclaredAbove([...ancestorsOf(ctx, node), node], fn, errName, { params: true })) {
       const cerr = name === 'cerr' || errName === 'cerr' ? 'closeErr' : 'cerr';
       const code = `defer func() {\n\tif ${cerr} := ${name}.Close(); ${cerr} != nil && ${errName} == nil {\n\t\t${errName} = ${cerr}\n\t}\n}()`;
       const at = indentAt(ctx.text, node.startIndex);
