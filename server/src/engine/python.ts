@@ -1339,14 +1339,7 @@ export function collectSegment(seg: Node): PySegmentFacts {
 }
 
 /** The facts of every top-level segment (see PySegmentFacts): the one provider the Python rules share. */
-export const pyFacts: FactProvider<PySegmentFacts> = {
-  id: 'py.facts',
-  language: 'python',
-  collect(seg) {
-    const facts = collectSegment(seg);
-    return Object.keys(facts).length ? facts : undefined;
-  },
-};
+export const pyFacts: FactProvider<PySegmentFacts> = segmentFacts('py.facts', collectSegment);
 
 // ---------------------------------------------------------------------------------------------------------------
 // File-wide queries over the facts (memoised per analysis)
@@ -1678,14 +1671,7 @@ function insideComparison(n: Node): boolean {
 }
 
 /** The collection facts of every top-level segment (see PyCollectionFacts). */
-export const pyCollections: FactProvider<PyCollectionFacts> = {
-  id: 'py.collections',
-  language: 'python',
-  collect(seg) {
-    const facts = collectCollections(seg);
-    return Object.keys(facts).length ? facts : undefined;
-  },
-};
+export const pyCollections: FactProvider<PyCollectionFacts> = segmentFacts('py.collections', collectCollections);
 
 /** The file's collection facts merged: constructions by key, feeds, and the keys trimmed and size-checked. */
 export function collectionsOf(ctx: RuleContext): {
@@ -1800,4 +1786,16 @@ export function boundTo(call: Node): Node | undefined {
     return alias && (alias.type === 'identifier' || alias.type === 'attribute') ? alias : undefined;
   }
   return undefined;
+}
+
+/** A Python fact provider that summarises each segment with `collect`, leaving out segments whose summary is empty. */
+export function segmentFacts<T extends object>(id: string, collect: (seg: Node) => T): FactProvider<T> {
+  return {
+    id,
+    language: 'python',
+    collect(seg) {
+      const facts = collect(seg);
+      return Object.keys(facts).length ? facts : undefined;
+    },
+  };
 }
