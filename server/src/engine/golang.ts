@@ -3,7 +3,7 @@
  * declarations that changed) and lock regions.
  */
 import type { Node } from 'web-tree-sitter';
-import { indentAt, insertAfter, lineStart, reindent } from './fix';
+import { addGoImport, indentAt, insertAfter, lineStart, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 import { walkNamedDescendants } from './walk';
 
@@ -1327,4 +1327,14 @@ export function redeclaredAbove(chain: readonly Node[], fn: Node, name: string, 
     }
   }
   return false;
+}
+
+/** The edits that add each of `pkgs` to the file's imports, leaving out those already imported. */
+export function addGoImports(text: string, root: Node, pkgs: readonly string[]): TextEdit[] {
+  const edits: TextEdit[] = [];
+  for (const pkg of pkgs) {
+    const e = addGoImport(text, root, pkg);
+    if (e) edits.push(e);
+  }
+  return edits;
 }

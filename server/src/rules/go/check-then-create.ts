@@ -1,8 +1,9 @@
 /** GO702 check-then-create: a path checked with Stat (or an *Exists helper) and then created without O_EXCL. */
 import type { Node } from 'web-tree-sitter';
-import { addGoImport, replaceNode } from '../../engine/fix';
+import { replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,
+  addGoImports,
   ancestorsOf,
   blockBodyAt,
   callArgs,
@@ -196,10 +197,7 @@ function exclusiveFix(ctx: RuleContext, create: Node, check: Check): Fix | undef
     const { body } = blockBodyAt(ctx.text, branch, '\t');
     if (body) {
       edits.push(insertStatementAfter(ctx.text, stmt, `if errors.Is(${errName}, fs.ErrExist) {\n${body}\n}`));
-      for (const pkg of ['errors', 'io/fs']) {
-        const e = addGoImport(ctx.text, ctx.root, pkg);
-        if (e) edits.push(e);
-      }
+      edits.push(...addGoImports(ctx.text, ctx.root, ['errors', 'io/fs']));
     }
   }
   return { title: 'Create the file exclusively (O_EXCL) instead of checking first', applicability: 'assisted', edits };

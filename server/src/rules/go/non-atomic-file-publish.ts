@@ -1,7 +1,7 @@
 /** GO703 non-atomic-file-publish: a file published under its final name before the work that can still fail, or rewritten in place. */
 import type { Node } from 'web-tree-sitter';
-import { addGoImport, eol, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, goHeader, redeclaredBetween, unparen } from '../../engine/golang';
+import { eol, replaceNode } from '../../engine/fix';
+import { addGoImports, callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, goHeader, redeclaredBetween, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that read a whole file or open it for reading. */
@@ -91,10 +91,7 @@ function atomicFix(ctx: RuleContext, call: Node): Fix | undefined {
     const nl = eol(ctx.text);
     const sep = ctx.text.endsWith('\n') ? nl : nl + nl;
     edits.push({ start: ctx.text.length, end: ctx.text.length, newText: `${sep}${helperSource().split('\n').join(nl)}${nl}` });
-    for (const pkg of ['os', 'path/filepath']) {
-      const e = addGoImport(ctx.text, ctx.root, pkg);
-      if (e) edits.push(e);
-    }
+    edits.push(...addGoImports(ctx.text, ctx.root, ['os', 'path/filepath']));
   }
   return { title: `Write through ${HELPER} (temp file, sync, rename)`, applicability: 'safe', edits };
 }

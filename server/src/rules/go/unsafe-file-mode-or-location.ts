@@ -3,8 +3,8 @@
  * other users, or a fixed path in a shared temporary directory.
  */
 import type { Node } from 'web-tree-sitter';
-import { addGoImport, removeGoImport, replaceNode } from '../../engine/fix';
-import { callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, localBinding, qualifierUses, unparen } from '../../engine/golang';
+import { removeGoImport, replaceNode } from '../../engine/fix';
+import { addGoImports, callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, localBinding, qualifierUses, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Calls that create or re-mode a file system entry: the index of their path and mode arguments, and what they make. */
@@ -102,10 +102,7 @@ function tempDirFix(ctx: RuleContext, lit: Node): Fix {
   const quote = lit.text[0];
   const inner = lit.text.slice(1, -1).replace(/^\/(tmp|var\/tmp|dev\/shm)\//, '');
   const edits: TextEdit[] = [replaceNode(lit, `filepath.Join(os.TempDir(), ${quote}${inner}${quote})`)];
-  for (const pkg of ['os', 'path/filepath']) {
-    const imp = addGoImport(ctx.text, ctx.root, pkg);
-    if (imp) edits.push(imp);
-  }
+  edits.push(...addGoImports(ctx.text, ctx.root, ['os', 'path/filepath']));
   return { title: 'Build the path from os.TempDir() (honours $TMPDIR)', applicability: 'assisted', edits };
 }
 
