@@ -1338,3 +1338,15 @@ export function addGoImports(text: string, root: Node, pkgs: readonly string[]):
   }
   return edits;
 }
+
+/** Whether some node of `fn`'s body, outside nested func literals, passes `test` (the walk stops at the first). */
+export function bodyHas(fn: Node, test: (n: Node) => boolean): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body) return false;
+  let found = false;
+  forEachDescendant(body, (n) => {
+    if (found) return false;
+    if (test(n)) found = true;
+  });
+  return found;
+}

@@ -7,6 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import {
   GO_FUNCS,
   ancestorsOf,
+  bodyHas,
   callArgs,
   calleeText,
   classifyUse,
@@ -71,17 +72,12 @@ function cleanups(ctx: RuleContext, stmt: Node, fn: Node): Tracked[] {
 
 /** Whether `name` is bound in `fn` from a file or listener opener (`f, err := os.Create(p)`). */
 function openedFrom(fn: Node, name: string): boolean {
-  let found = false;
-  const body = fn.childForFieldName('body');
-  if (!body) return false;
-  forEachDescendant(body, (n) => {
-    if (found) return false;
-    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
+  return bodyHas(fn, (n) => {
+    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return false;
     const first = n.childForFieldName('left')?.namedChild(0);
     const right = n.childForFieldName('right')?.namedChild(0);
-    if (first?.text === name && right?.type === 'call_expression' && OPENER.test(calleeText(right))) found = true;
+    return first?.text === name && right?.type === 'call_expression' && OPENER.test(calleeText(right));
   });
-  return found;
 }
 
 /** How a use of the tracked value escapes, as a phrase for the message; undefined when it does not. */
@@ -173,16 +169,7 @@ function escapeOf(ctx: RuleContext, occ: Node, t: Tracked, fn: Node, aliases: Se
 
 /** Whether `fn` waits for something after `stmt` (a receive or a `.Wait()` call): goroutines are joined before return. */
 function waitsAfter(fn: Node, stmt: Node): boolean {
-  let found = false;
-  const body = fn.childForFieldName('body');
-  if (!body) return false;
-  forEachDescendant(body, (n) => {
-    if (found) return false;
-    if (n.startIndex < stmt.endIndex) return;
-    if (n.type === 'unary_expression' && n.child(0)?.type === '<-') found = true;
-    else if (n.type === 'call_expression' && /\.Wait$/.test(calleeText(n))) found = true;
-  });
-  return found;
+  return bodyHas(fn, (n) => n.startIndex >= stmt.endIndex && ((n.type === 'unary_expression' && n.child(0)?.type === '<-') || (n.type === 'call_expression' && /\.Wait$/.test(calleeText(n)))));
 }
 
 /** Whether an assignment target outlives the call: rooted at the receiver, a parameter, a package variable or an import. */
