@@ -685,6 +685,8 @@ function sampleFolder(files, every, tag) {
  */
 async function workspaceSession(root, storage, { excludes = {}, edit } = {}) {
   const { child, client } = startServer();
+  // A request the server sends while it shuts down must not take the benchmark down when answered too late.
+  child.stdin.on('error', () => undefined);
   const result = {};
   const logs = [];
   let done;

@@ -200,7 +200,6 @@ export class WorkspaceAnalysis {
   private readonly watched = new Map<string, FileChangeType>();
   private watchTimer?: NodeJS.Timeout;
   private watchFirstAt = 0;
-  private watchRegistration?: Promise<{ dispose(): void } | undefined>;
 
   // Publishing.
   private readonly toPublish = new Set<string>();
@@ -267,7 +266,7 @@ export class WorkspaceAnalysis {
     this.started = true;
     this.configGeneration = this.host.config().generation;
     if (this.host.watchRegistration) {
-      this.watchRegistration = this.connection.client
+      void this.connection.client
         .register(DidChangeWatchedFilesNotification.type, {
           watchers: [
             { globPattern: '**/*.go', kind: WatchKind.Create | WatchKind.Change | WatchKind.Delete },
@@ -961,7 +960,6 @@ export class WorkspaceAnalysis {
     this.pool = undefined;
     if (this.statusTimer) clearTimeout(this.statusTimer);
     if (this.watchTimer) clearTimeout(this.watchTimer);
-    void this.watchRegistration?.then((d) => d?.dispose());
   }
 }
 
