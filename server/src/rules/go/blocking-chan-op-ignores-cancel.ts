@@ -91,7 +91,7 @@ export default defineRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'A bare channel send or receive in a function that selects on ctx.Done() elsewhere blocks forever once the other side has stopped.',
-  kinds: ['send_statement', 'unary_expression'],
+  kinds: ['send_statement', 'expression_statement'],
   docs: {
     whatItDoes:
       'In a function or function literal that has a `select` case receiving from `ctx.Done()`, `X.Done()` or a stop channel (`quit`, `stop`, `done`, `cancel…`), flags a channel send or a bare receive statement that is not itself a `select` case, so it cannot be interrupted by that cancellation. A bare receive inside a case body (`case <-pause: … <-resume`) counts too.',
@@ -113,9 +113,12 @@ export default defineRule({
       channel = node.childForFieldName('channel') ?? undefined;
       stmt = node;
     } else {
-      channel = receiveOperand(node);
-      if (!channel || node.parent?.type !== 'expression_statement') return;
-      stmt = node.parent;
+      // A bare receive statement (dispatched on the statement: a node's parent is costly to find when deeply nested).
+      stmt = node;
+      const recv = node.namedChild(0);
+      channel = receiveOperand(recv);
+      if (!channel || !recv) return;
+      node = recv;
     }
     if (!channel || isStopChannel(channel.text)) return;
     const parent = stmt.parent;

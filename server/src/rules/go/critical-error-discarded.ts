@@ -167,11 +167,11 @@ function removedNext(call: Node): boolean {
   return c?.type === 'call_expression' && /^os\.Remove(All)?$/.test(calleeText(c));
 }
 
-/** Whether `name` is an http.ResponseWriter parameter of a function around `node`. */
-function isResponseWriter(node: Node, name: string): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (!GO_FUNCS.has(n.type)) continue;
-    const p = paramsOf(n.childForFieldName('parameters')).find((x) => x.name === name);
+/** Whether `name` is an http.ResponseWriter parameter of a function in `chain` (the call's ancestors). */
+function isResponseWriter(chain: Node[], name: string): boolean {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    if (!GO_FUNCS.has(chain[i].type)) continue;
+    const p = paramsOf(chain[i].childForFieldName('parameters')).find((x) => x.name === name);
     if (p) return p.type === 'http.ResponseWriter';
   }
   return false;
@@ -209,7 +209,7 @@ export default defineRule({
   severity: 'warning',
   fix: 'sometimes',
   summary: 'The error of a data-integrity call (MkdirAll, Rename, Commit, Scan, Close of a written file) or of a same-file function is dropped, so failures pass silently.',
-  kinds: ['call_expression'],
+  kinds: ['expression_statement', 'assignment_statement', 'short_var_declaration'],
   facts: [goFunctions, goHeader, goStructs],
   docs: {
     whatItDoes:
@@ -224,24 +224,25 @@ export default defineRule({
   },
   check(node, ctx) {
     if (ctx.isTestFile) return; // a test that drops an error fails on the next assertion
-    const parent = node.parent;
-    if (!parent) return;
-    let stmt: Node;
+    // Dispatched on statements (a call's parent is costly to find in deeply nested code).
+    const stmt = node;
     let form: 'statement' | 'blank' | 'marshal';
-    if (parent.type === 'expression_statement') {
-      stmt = parent;
+    let call: Node | null;
+    if (stmt.type === 'expression_statement') {
+      call = stmt.namedChild(0);
       form = 'statement';
-    } else if (parent.type === 'expression_list' && parent.parent && /^(assignment_statement|short_var_declaration)$/.test(parent.parent.type)) {
-      const assign = parent.parent;
-      if (assign.childForFieldName('right')?.id !== parent.id || parent.namedChildren.filter((c) => c && c.type !== 'comment').length !== 1) return;
-      const left = (assign.childForFieldName('left')?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
-      if (!left.length || left[left.length - 1].text !== '_') return;
-      stmt = assign;
+    } else {
+      const right = (stmt.childForFieldName('right')?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
+      const left = (stmt.childForFieldName('left')?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
+      if (right.length !== 1 || !left.length || left[left.length - 1].text !== '_') return;
+      call = right[0];
       if (left.every((l) => l.text === '_')) form = 'blank';
-      else if (MARSHAL.test(calleeText(node)) && left.length === 2) form = 'marshal';
+      else if (call.type === 'call_expression' && MARSHAL.test(calleeText(call)) && left.length === 2) form = 'marshal';
       else return;
-    } else return;
+    }
+    if (call?.type !== 'call_expression') return;
     if (stmt.parent?.type !== 'statement_list') return;
+    node = call;
     const callee = calleeText(node);
     const last = callee.split('.').pop() ?? '';
     if (/^fmt\.(Print|Fprint)/.test(callee)) return;
@@ -255,7 +256,7 @@ export default defineRule({
     if (/Deadline$/.test(last)) return;
     if (discardedOnPurpose(ctx, stmt)) return;
     // Writes to the response: the client has gone or the connection broke, and there is nobody to tell.
-    if (callArgs(node).some((a) => a.type === 'identifier' && isResponseWriter(node, a.text))) return;
+    if (callArgs(node).some((a) => a.type === 'identifier' && isResponseWriter(chain, a.text))) return;
     let reason: string | undefined;
     if (form === 'marshal') {
       const data = (stmt.childForFieldName('left')?.namedChild(0))?.text ?? '';

@@ -114,24 +114,18 @@ function isConstant(n: Node): boolean {
  * Whether `id` names an error bound from a fallible call: the last assignment to it before `at` (the if statement)
  * in the enclosing functions, including the if's own initializer, takes a call's result.
  */
-function boundFromCall(id: Node, fnChain: Node[], at: Node): boolean {
+function boundFromCall(ctx: RuleContext, id: Node, fnChain: Node[], at: Node): boolean {
   const name = id.text;
   if (!ERROR_NAME.test(name)) return false;
+  const init = at.childForFieldName('initializer');
   for (const fn of fnChain) {
-    const body = fn.childForFieldName('body');
-    if (!body) continue;
     let last: Node | undefined;
-    forEachDescendant(body, (n) => {
-      if (n.startIndex > at.endIndex) return false;
-      if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
+    for (const a of assignmentsIn(ctx, fn)) {
+      if (a.start > at.endIndex) break;
       // Inside the if, only its initializer counts.
-      if (n.startIndex >= at.startIndex && at.childForFieldName('initializer')?.id !== n.id) return;
-      const left = (n.childForFieldName('left')?.namedChildren ?? []).filter((x): x is Node => !!x && x.type !== 'comment');
-      const i = left.findIndex((l) => l.type === 'identifier' && l.text === name);
-      if (i < 0) return;
-      const right = (n.childForFieldName('right')?.namedChildren ?? []).filter((x): x is Node => !!x && x.type !== 'comment');
-      last = right.length === left.length ? right[i] : right[0];
-    });
+      if (a.start >= at.startIndex && init?.id !== a.stmt.id) continue;
+      if (a.names.includes(name)) last = a.values[a.names.indexOf(name)] ?? a.values[0];
+    }
     if (!last) continue;
     const r = unparen(last);
     if (r?.type !== 'call_expression') return false;
@@ -140,12 +134,30 @@ function boundFromCall(id: Node, fnChain: Node[], at: Node): boolean {
   return false;
 }
 
+/** The `=` and `:=` assignments of a function body in source order (not in nested literals), memoized. */
+function assignmentsIn(ctx: RuleContext, fn: Node): { start: number; stmt: Node; names: string[]; values: Node[] }[] {
+  return ctx.memo(fn, 'go302.assigns', () => {
+    const out: { start: number; stmt: Node; names: string[]; values: Node[] }[] = [];
+    const body = fn.childForFieldName('body');
+    if (!body) return out;
+    forEachDescendant(body, (n) => {
+      if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') return;
+      const left = (n.childForFieldName('left')?.namedChildren ?? []).filter((x): x is Node => !!x && x.type !== 'comment');
+      const values = (n.childForFieldName('right')?.namedChildren ?? []).filter((x): x is Node => !!x && x.type !== 'comment');
+      const names = left.map((l) => (l.type === 'identifier' ? l.text : ''));
+      // One value for several names is a multi-value call: every name takes it.
+      out.push({ start: n.startIndex, stmt: n, names, values: values.length === names.length ? values : names.map(() => values[0]) });
+    });
+    return out;
+  });
+}
+
 /** Why an if condition makes a panic error-driven: it tests an error bound from a call, or a validation call. */
-function errorCondition(cond: Node, fnChain: Node[], at: Node): string | undefined {
+function errorCondition(ctx: RuleContext, cond: Node, fnChain: Node[], at: Node): string | undefined {
   let why: string | undefined;
   const visit = (n: Node): void | false => {
     if (why) return false;
-    if (n.type === 'identifier' && n.parent?.type !== 'call_expression' && boundFromCall(n, fnChain, at)) why = n.text;
+    if (n.type === 'identifier' && n.parent?.type !== 'call_expression' && boundFromCall(ctx, n, fnChain, at)) why = n.text;
     else if (n.type === 'call_expression' && /^[vV]alid/.test(lastName(calleeText(n)))) why = `the result of ${calleeText(n)}(…)`;
   };
   visit(cond);
@@ -221,7 +233,8 @@ export default defineRule({
       if (n.type === 'if_statement' && n.childForFieldName('consequence')?.id === child.id) {
         const cond = n.childForFieldName('condition');
         const fns = chain.filter((x) => GO_FUNCS.has(x.type)).reverse();
-        if (cond) why = errorCondition(cond, fns, n);
+        if (cond) why = errorCondition(ctx, cond, fns, n);
+        break; // only the nearest if whose body holds the panic decides
       }
     }
     if (!why) return;
