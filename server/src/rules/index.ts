@@ -15,6 +15,7 @@ import untrackedGoroutine from './go/untracked-goroutine';
 import fatalExitSkipsCleanup from './go/fatal-exit-skips-cleanup';
 import signalNotifyWithoutSigterm from './go/signal-notify-without-sigterm';
 import cancelBeforeBodyRead from './go/cancel-before-body-read';
+import blockingChanOpIgnoresCancel from './go/blocking-chan-op-ignores-cancel';
 import contextCancelNotCalled from './go/context-cancel-not-called';
 import peerKeyedMapWithoutEviction from './go/peer-keyed-map-without-eviction';
 import httpWithoutTimeouts from './go/http-without-timeouts';
@@ -59,6 +60,7 @@ export const RULES: readonly Rule[] = [
   fatalExitSkipsCleanup,
   signalNotifyWithoutSigterm,
   cancelBeforeBodyRead,
+  blockingChanOpIgnoresCancel,
   contextCancelNotCalled,
   peerKeyedMapWithoutEviction,
   httpWithoutTimeouts,
