@@ -1,6 +1,6 @@
 /**
  * Neovim (Debian's 0.7, push diagnostics only) as a second real LSP client: it starts the built server, opens a Go
- * and a Python file, receives the diagnostics, requests code actions, applies the GO203 and PY201 fixes and sees
+ * and a Python file, receives the diagnostics, requests code actions, applies the GO203, PY201, GO801 and PY601 fixes and sees
  * those diagnostics clear.
  */
 import assert from 'node:assert/strict';
@@ -30,12 +30,14 @@ describe('Neovim LSP client', function () {
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  it('shows diagnostics for Go and Python and applies the GO203 and PY201 fixes', () => {
+  it('shows diagnostics for Go and Python and applies the GO203, PY201, GO801 and PY601 fixes', () => {
     const ws = path.join(dir, 'ws');
     const cases = [
       [path.join(ws, 'store.go'), 'GO404', 'SIGTERM'],
       [path.join(ws, 'store.go'), 'GO203', 'defer f%.Close'],
       [path.join(ws, 'rules.py'), 'PY201', 'with'],
+      [path.join(ws, 'secrets.go'), 'GO801', 'Use mode 0600'],
+      [path.join(ws, 'fetch.py'), 'PY601', 'Add timeout='],
     ];
     const resultFile = path.join(dir, 'result.json');
     const xdg = path.join(dir, 'xdg');
@@ -73,6 +75,10 @@ describe('Neovim LSP client', function () {
     }
     const go = result.cases.find((c: any) => c.code === 'GO203');
     assert.match(go.text, /if err != nil \{\n\t\treturn nil, err\n\t\}\n\tdefer f\.Close\(\)\n\treturn io\.ReadAll\(f\)/);
+    const mode = result.cases.find((c: any) => c.code === 'GO801');
+    assert.match(mode.text, /return os\.WriteFile\(path, token, 0600\)/);
+    const timeout = result.cases.find((c: any) => c.code === 'PY601');
+    assert.match(timeout.text, /resp = requests\.get\(url, timeout=10\)/);
     const py = result.cases.find((c: any) => c.code === 'PY201');
     assert.match(py.text, /with open\(path, encoding="utf-8"\) as f:\n {8}for row in f:\n {12}rules\.append\(row\.strip\(\)\)\n {4}return rules/);
   });
