@@ -8,40 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { URI } from 'vscode-uri';
-import { LspClient } from './client';
+import { GO_SIGNAL, GO_SIGNAL_FIXED } from '../cli/cli';
+import { applyLspEdits, LspClient } from './client';
 
-const GO_DISK = `package main
-
-import (
-\t"os"
-\t"os/signal"
-)
-
-func main() {
-\tquit := make(chan os.Signal, 1)
-\tsignal.Notify(quit, os.Interrupt)
-\t<-quit
-}
-`;
+const GO_DISK = GO_SIGNAL;
 
 /** The editor's (unsaved) text of main.go: one more line above the defect than on disk. */
 const GO_EDITOR = GO_DISK.replace('func main() {', '// main waits for a signal.\nfunc main() {');
 
-const GO_EDITOR_FIXED = `package main
-
-import (
-\t"os"
-\t"os/signal"
-\t"syscall"
-)
-
-// main waits for a signal.
-func main() {
-\tquit := make(chan os.Signal, 1)
-\tsignal.Notify(quit, os.Interrupt, syscall.SIGTERM)
-\t<-quit
-}
-`;
+const GO_EDITOR_FIXED = GO_SIGNAL_FIXED.replace('func main() {', '// main waits for a signal.\nfunc main() {');
 
 const PY = `def prune(peers, limit):
     for peer in peers:
@@ -56,16 +31,6 @@ const PY_FIXED = `def prune(peers, limit):
             peers.remove(peer)
     return peers
 `;
-
-/** Applies LSP text edits to a text. */
-function applyLspEdits(text: string, edits: { range: any; newText: string }[]): string {
-  const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
-  return out;
-}
 
 describe('language server: workspace commands', function () {
   this.timeout(120_000);

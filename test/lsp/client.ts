@@ -170,3 +170,18 @@ export function applyLspEdits(text: string, edits: { range: any; newText: string
   for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
   return out;
 }
+
+/** A Go file with one GO404 finding (an interrupt trapped without SIGTERM), shared by the LSP tests. */
+export const GO_NOTIFY = `package main
+
+import (
+	"os"
+	"os/signal"
+)
+
+func wait() {
+	quit := make(chan os.Signal, 1)
+	signal.Notify(quit, os.Interrupt)
+	<-quit
+}
+`;

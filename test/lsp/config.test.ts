@@ -8,21 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { URI } from 'vscode-uri';
-import { LspClient, type Message } from './client';
+import { GO_NOTIFY, LspClient, type Message } from './client';
 
-const GO = `package main
-
-import (
-	"os"
-	"os/signal"
-)
-
-func wait() {
-	quit := make(chan os.Signal, 1)
-	signal.Notify(quit, os.Interrupt)
-	<-quit
-}
-`;
+const GO = GO_NOTIFY;
 
 const WARNING = 2;
 const INFO = 3;

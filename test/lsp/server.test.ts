@@ -1,20 +1,8 @@
 /** The language server over stdio, as an editor drives it: open, incremental edits, diagnostics, code actions. */
 import assert from 'node:assert/strict';
-import { applyLspEdits, LspClient } from './client';
+import { applyLspEdits, GO_NOTIFY, LspClient } from './client';
 
-const GO = `package main
-
-import (
-	"os"
-	"os/signal"
-)
-
-func wait() {
-	quit := make(chan os.Signal, 1)
-	signal.Notify(quit, os.Interrupt)
-	<-quit
-}
-`;
+const GO = GO_NOTIFY;
 
 describe('language server (stdio, push diagnostics)', function () {
   let c: LspClient;

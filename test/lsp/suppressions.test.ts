@@ -2,23 +2,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { URI } from 'vscode-uri';
-import { applyLspEdits, LspClient } from './client';
+import { applyLspEdits, GO_NOTIFY, LspClient } from './client';
 
-const GO = `// Copyright 2026 The Authors.
-
-package main
-
-import (
-	"os"
-	"os/signal"
-)
-
-func wait() {
-	quit := make(chan os.Signal, 1)
-	signal.Notify(quit, os.Interrupt)
-	<-quit
-}
-`;
+const GO = `// Copyright 2026 The Authors.\n\n${GO_NOTIFY}`;
 
 const PY = `#!/usr/bin/env python3
 # -*- coding: utf-8 -*-

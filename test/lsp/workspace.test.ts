@@ -7,21 +7,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LspClient, type Message } from './client';
+import { GO_NOTIFY, LspClient, type Message } from './client';
 
-const GO_BAD = `package main
-
-import (
-	"os"
-	"os/signal"
-)
-
-func wait() {
-	quit := make(chan os.Signal, 1)
-	signal.Notify(quit, os.Interrupt)
-	<-quit
-}
-`;
+const GO_BAD = GO_NOTIFY;
 const GO_CLEAN = GO_BAD.replace('signal.Notify(quit, os.Interrupt)', 'signal.Notify(quit)');
 const PY_BAD = `def ship(items):
     try:
