@@ -311,6 +311,37 @@ export const goFunctions: FactProvider<GoFuncInfo> = {
   },
 };
 
+/** A top-level function's or method's signature only: what callers can know without reading its body. */
+export interface GoSignature {
+  name: string;
+  recvType: string;
+  recvName: string;
+  /** Text of the result type list ('' when none). */
+  result: string;
+  /** Text of the parameter list. */
+  params: string;
+}
+
+/**
+ * The signatures of the file's functions and methods. Unlike goFunctions it does not change when a body changes, so
+ * rules that need only signatures are not re-run on every declaration at each keystroke.
+ */
+export const goSignatures: FactProvider<GoSignature> = {
+  id: 'go.signatures',
+  language: 'go',
+  collect(seg) {
+    if (seg.type !== 'function_declaration' && seg.type !== 'method_declaration') return undefined;
+    const recv = receiverOf(seg) ?? { name: '', type: '' };
+    return {
+      name: seg.childForFieldName('name')?.text ?? '',
+      recvType: recv.type,
+      recvName: recv.name,
+      result: seg.childForFieldName('result')?.text ?? '',
+      params: seg.childForFieldName('parameters')?.text ?? '',
+    };
+  },
+};
+
 /** A struct type declared in the file: its name and its fields in order. */
 export interface GoStructInfo {
   name: string;

@@ -8,9 +8,9 @@ import {
   calleeText,
   declaredTypeOf,
   forEachDescendant,
-  goFunctions,
   goHeader,
   goImportPaths,
+  goSignatures,
   goStructs,
   goZeroValue,
   paramsOf,
@@ -72,7 +72,7 @@ function criticalReason(ctx: RuleContext, call: Node, fn: Node | undefined): str
   const f = call.childForFieldName('function');
   if (!f) return undefined;
   if (CRITICAL_PKG.test(callee)) return `${callee} can fail (full disk, permissions), and the caller carries on as if the data were written`;
-  const funcs = ctx.facts(goFunctions).map((x) => x.value);
+  const funcs = ctx.facts(goSignatures).map((x) => x.value);
   if (f.type === 'identifier') {
     const decl = funcs.find((x) => !x.recvType && x.name === callee);
     if (decl && endsInError(decl.result) && !/^[cC]lose/.test(callee)) return `${callee} returns an error that is dropped here`;
@@ -210,7 +210,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'The error of a data-integrity call (MkdirAll, Rename, Commit, Scan, Close of a written file) or of a same-file function is dropped, so failures pass silently.',
   kinds: ['expression_statement', 'assignment_statement', 'short_var_declaration'],
-  facts: [goFunctions, goHeader, goStructs],
+  facts: [goSignatures, goHeader, goStructs],
   docs: {
     whatItDoes:
       'Flags a call used as a statement, or assigned to `_`, whose error is never looked at, when the callee is a function or method declared in this file whose result ends in `error`, or one of the calls whose failure loses data: `os.MkdirAll/WriteFile/Rename/Chmod/Symlink…`, `Close`/`Sync` of a file opened for writing in the same function, `tx.Commit`, `X.Init/Open/Start/Connect/Flush/Exec`, and any `Scan(&dest…)` (including `QueryRow(…).Scan(…)`). It also flags `data, _ := json.Marshal(v)` when `data` is then written or sent.',

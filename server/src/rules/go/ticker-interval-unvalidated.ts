@@ -8,8 +8,8 @@ import {
   calleeText,
   enclosingStatement,
   forEachDescendant,
-  goFunctions,
   goHeader,
+  goSignatures,
   paramsOf,
   unparen,
 } from '../../engine/golang';
@@ -240,7 +240,7 @@ function fixesFor(ctx: RuleContext, call: Node, arg: Node): Fix[] {
   }
   const minor = goMinor(ctx);
   // A file (package) that declares its own max predates the builtin, or shadows it.
-  const ownMax = ctx.facts(goFunctions).some((f) => f.value.name === 'max' && !f.value.recvType);
+  const ownMax = ctx.facts(goSignatures).some((f) => f.value.name === 'max' && !f.value.recvType);
   if ((minor === undefined || minor >= 21) && !ownMax) {
     return [
       {
@@ -271,7 +271,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A ticker interval from configuration or a parameter is never checked to be positive, so "0s" in a config file panics the process.',
   kinds: ['call_expression'],
-  facts: [goOrderedCompares, goFunctions, goHeader],
+  facts: [goOrderedCompares, goSignatures, goHeader],
   docs: {
     whatItDoes:
       'Flags `time.NewTicker(D)`, `time.Tick(D)` and `ticker.Reset(D)` where `D` comes from a parameter, a configuration field (`cfg.X`, `s.config.X`, `opts.X`) or a local computed from one, and nothing in the file compares that value with a lower bound (`if cfg.Interval <= 0 { … }`). It also flags, at info, `make([]T, N)` and `make(chan T, N)` where `N` is a configuration field, or a parameter of a `New…` constructor, that nothing in the file bounds from above.',
