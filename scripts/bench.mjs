@@ -622,7 +622,7 @@ async function ruffLint(files) {
 
 /** One cold `steady check --format json` run over paths. */
 async function cliRun(paths, jobs) {
-  const args = [CLI, 'check', '--format', 'json', ...(jobs ? ['--jobs', String(jobs)] : []), ...paths];
+  const args = [CLI, 'check', '--no-cache', '--format', 'json', ...(jobs ? ['--jobs', String(jobs)] : []), ...paths];
   const r = await runMeasured(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { jobs: jobs ?? CORES, exitCode: r.code, wallMs: r.wallMs, maxRssKb: r.maxRssKb, cpuPercent: r.cpuPercent };
   if (r.code !== 0 && r.code !== 1) {
