@@ -482,6 +482,20 @@ function currentRssKb(pid) {
   }
 }
 
+/** Asks a server that is still running to shut down and exit (waiting at most 5 s for the shutdown answer). */
+async function shutdownServer(client) {
+  if (client.exited) return;
+  await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
+  client.notify('exit', null);
+}
+
+/** Kills the server process 2 s from now unless it has exited by then. */
+function killUnlessExited(child, client) {
+  setTimeout(() => {
+    if (!client.exited) child.kill();
+  }, 2000).unref();
+}
+
 /**
  * Memory over many edits: one server, one file, SOAK_EDITS single-character edits (each waiting for its
  * diagnostics). The server's RSS after the first tenth and at the end should match if trees and caches are freed.
@@ -497,14 +511,11 @@ async function memorySoak(target, language, edits) {
       if (marks[i]) result[marks[i]] = currentRssKb(child.pid);
     });
     result.peakRssKb = peakRssKb(child.pid);
-    await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
-    client.notify('exit', null);
+    await shutdownServer(client);
   } catch (e) {
     result.error = e.message;
   } finally {
-    setTimeout(() => {
-      if (!client.exited) child.kill();
-    }, 2000).unref();
+    killUnlessExited(child, client);
   }
   return result;
 }
@@ -536,16 +547,11 @@ async function keystrokeBench(targets) {
       if (client.exited) break;
     }
     result.serverMaxRssKb = peakRssKb(child.pid);
-    if (!client.exited) {
-      await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
-      client.notify('exit', null);
-    }
+    await shutdownServer(client);
   } catch (e) {
     result.error = e.message;
   } finally {
-    setTimeout(() => {
-      if (!client.exited) child.kill();
-    }, 2000).unref();
+    killUnlessExited(child, client);
   }
   return result;
 }
@@ -760,15 +766,12 @@ async function workspaceSession(root, storage, { excludes = {}, edit } = {}) {
     }
     result.peakRssKb = Math.max(peak, peakRssKb(child.pid) ?? 0);
     result.failures = logs.filter((l) => /worker|failed/.test(l)).length;
-    await Promise.race([client.request('shutdown', null), new Promise((r) => setTimeout(r, 5000))]).catch(() => {});
-    client.notify('exit', null);
+    await shutdownServer(client);
   } catch (e) {
     result.error = e.message;
   } finally {
     clearInterval(poll);
-    setTimeout(() => {
-      if (!client.exited) child.kill();
-    }, 2000).unref();
+    killUnlessExited(child, client);
   }
   return result;
 }
