@@ -36,6 +36,22 @@ export function withSeverity(findings: Finding[], severity: Readonly<Record<stri
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Decodes a source file's bytes, or says why it is not analysed (binary, not UTF-8). A byte order mark is not part of
+ * the code: it is dropped from `text`, and `bom` says whether there was one (to keep it when writing fixes back).
+ */
+export function decodeSource(bytes: Uint8Array): { text: string; bom: boolean } | { skip: string } {
+  if (bytes.includes(0)) return { skip: 'binary file (contains NUL bytes)' };
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { skip: 'not valid UTF-8' };
+  }
+  const bom = text.charCodeAt(0) === 0xfeff;
+  return { text: bom ? text.slice(1) : text, bom };
+}
+
 /** The smallest single edit turning `before` into `after` (common prefix and suffix kept). */
 function diffEdit(before: string, after: string): TextEdit {
   let start = 0;
@@ -82,16 +98,10 @@ export function checkFile(file: SourceFile, opts: CheckFileOptions): FileReport 
     return skip('unreadable', errorText(e));
   }
   if (bytes.length > MAX_FILE_BYTES) return skip('skipped', `larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB`);
-  if (bytes.includes(0)) return skip('skipped', 'binary file (contains NUL bytes)');
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    return skip('skipped', 'not valid UTF-8');
-  }
-  // A byte order mark is not part of the code: strip it for analysis and keep it when writing fixes back.
-  const bom = text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
-  if (bom) text = text.slice(1);
+  const decoded = decodeSource(bytes);
+  if ('skip' in decoded) return skip('skipped', decoded.skip);
+  let text = decoded.text;
+  const bom = decoded.bom ? '\ufeff' : '';
 
   const rules = opts.rules.filter((r) => r.language === file.language);
   const analyzeOpts = { path: file.path, ruleOptions: opts.ruleOptions };

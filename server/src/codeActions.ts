@@ -3,6 +3,7 @@
  * Fixes computed for another document version are not offered, and a fix that would break parsing never is.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit as LspTextEdit } from 'vscode-languageserver';
+import { contentHash } from './cache';
 import type { DiagnosticData } from './diagnostics';
 import type { OpenDocument } from './documents';
 import { countSyntaxErrors, fixKeepsSyntax, indentAt, syntaxErrorCount } from './engine/fix';
@@ -10,7 +11,7 @@ import type { AnalyzeOptions } from './engine/analyze';
 import type { Rule, TextEdit } from './engine/rule';
 import { fixAll } from './engine/run';
 import { findSuppressions, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION } from './engine/suppress';
-import { isDiskData, textHash } from './workspaceDiagnostics';
+import { isDiskData } from './workspaceDiagnostics';
 
 /** The code action kind of Steady's fix-all. */
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.steady`;
@@ -39,7 +40,7 @@ export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]
   const out: CodeAction[] = [];
   let baseErrors: number | undefined;
   let docHash: string | undefined;
-  const hash = (): string => (docHash ??= textHash(doc.text));
+  const hash = (): string => (docHash ??= contentHash(doc.text));
   for (const d of diagnostics) {
     if (d.source !== 'steady' || typeof d.code !== 'string') continue;
     // Stale diagnostics (computed for another version of the text) get no actions.

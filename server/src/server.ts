@@ -23,8 +23,8 @@ import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
 import { suppressionHover } from './hover';
 import { languageForId, loadLanguages } from './languages';
-import { sha256, WorkspaceAnalysis, type CachedFindings } from './workspace';
-import { ResultCache } from './cache';
+import { WorkspaceAnalysis, type CachedFindings } from './workspace';
+import { contentHash, ResultCache } from './cache';
 import { executeWorkspaceCommand, FIX_ALL_WORKSPACE_COMMAND, GENERATE_REPORT_COMMAND } from './workspaceActions';
 
 /** Files larger than this are not analysed; they get one info diagnostic saying why. */
@@ -94,12 +94,6 @@ function configChanged(): void {
   config.publishProblems();
   if (pullDiagnostics) connection.languages.diagnostics.refresh();
   else for (const doc of documents.all()) schedulePush(doc.uri);
-}
-
-function logOnce(message: string): void {
-  if (loggedFailures.has(message)) return;
-  loggedFailures.add(message);
-  connection.console.warn(`steady: ${message}`);
 }
 
 /** Analyses a document's current version (once per version) and returns its diagnostics. */
@@ -217,7 +211,7 @@ function createWorkspaceAnalysis(
   // The workspace's own storage folder; without one (no folder open), a folder per workspace in the global one.
   let cacheDir = typeof init?.storagePath === 'string' ? init.storagePath : undefined;
   if (!cacheDir && typeof init?.globalStoragePath === 'string' && folders.length) {
-    cacheDir = path.join(init.globalStoragePath, 'workspaces', sha256(folders.map((f) => f.uri).join('\n')).slice(0, 16));
+    cacheDir = path.join(init.globalStoragePath, 'workspaces', contentHash(folders.map((f) => f.uri).join('\n')).slice(0, 16));
   }
   const ws = new WorkspaceAnalysis({
     connection,

@@ -8,7 +8,6 @@
  * does not know run on the worker pool (workspacePool.ts). Results are published in small batches from timers,
  * never from a keystroke's handler.
  */
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -29,6 +28,8 @@ import {
   type WorkspaceDocumentDiagnosticReport,
 } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
+import { contentHash } from './cache';
+import { decodeSource } from './checkFile';
 import { skippedDiagnostic } from './diagnostics';
 import { errorText, type SourceFile } from './discover';
 import type { Finding, Rule, Severity } from './engine/rule';
@@ -38,7 +39,7 @@ import { diskDiagnostics } from './workspaceDiagnostics';
 import { enabledGlobs, type FolderSpec } from './workspaceFiles';
 import { JobCancelled, WorkerPool } from './workspacePool';
 import { WorkspaceStatusNotification, type ScanState, type SeverityCounts, type WorkspaceStatus } from './workspaceProtocol';
-import { decodeSource, type JobResult, type RuleProfile } from './workspaceWorker';
+import type { JobResult, RuleProfile } from './workspaceWorker';
 
 /** `steady.workspaceAnalysis`: analyse the whole workspace, or only the files open in the editor. */
 export type WorkspaceMode = 'on' | 'off' | 'openFilesOnly';
@@ -165,11 +166,6 @@ const GONE_RESULT_ID = 'gone';
 const STATUS_INTERVAL_MS = 250;
 /** The cache is saved this often during a long scan. */
 const SAVE_INTERVAL_MS = 30_000;
-
-/** sha256 hex of bytes or text (the cache's content hash). */
-export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** The background analysis of the files of the workspace folders. */
 export class WorkspaceAnalysis {
@@ -568,7 +564,7 @@ export class WorkspaceAnalysis {
       }
       if (seq !== rec.seq) return;
       if (bytes.length > this.settings.maxFileSize) return this.oversize(rec, seq, bytes.length, q.force);
-      const key: CacheKeyLike = { contentHash: sha256(bytes), configHash: cfg.hash };
+      const key: CacheKeyLike = { contentHash: contentHash(bytes), configHash: cfg.hash };
       if (!q.force && rec.key && rec.key.contentHash === key.contentHash && rec.key.configHash === key.configHash && rec.oversize === undefined) {
         this.stats.unchanged++;
         return; // unchanged since it was last analysed

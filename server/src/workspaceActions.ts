@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AnnotatedTextEdit, ChangeAnnotation, Connection, TextDocumentEdit, TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
 import { contentHash, type CacheKey } from './cache';
+import { decodeSource, withSeverity } from './checkFile';
 import { discover } from './discover';
 import { fixKeepsSyntax } from './engine/fix';
 import type { Finding, Rule, Severity } from './engine/rule';
@@ -75,8 +76,6 @@ interface Target {
   bytesHash?: string;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** Lets other messages through between files. */
 const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -107,7 +106,9 @@ function* targets(host: ActionHost, files: { path: string; language: LanguageId 
         continue;
       }
       const bytes = readFileSync(f.path);
-      if (!bytes.includes(0)) text = UTF8.decode(bytes).replace(/^\ufeff/, '');
+      const decoded = decodeSource(bytes);
+      if ('text' in decoded) text = decoded.text;
+      else host.log(`skipping ${f.path}: ${decoded.skip}`);
       bytesHash = contentHash(bytes);
     } catch (e) {
       host.log(`skipping ${f.path}: ${(e as Error).message}`);
@@ -238,12 +239,6 @@ export interface WorkspaceReport {
   cancelled: boolean;
 }
 
-/** The severity the configuration gives a finding. */
-function withSeverity(f: Finding, severity: Readonly<Record<string, Severity>> | undefined): Finding {
-  const s = severity?.[f.code];
-  return s && s !== f.severity ? { ...f, severity: s } : f;
-}
-
 /** Analyses the workspace and renders its stability audit as Markdown, with links relative to the first folder. */
 export async function workspaceReport(host: ActionHost, date = new Date()): Promise<WorkspaceReport> {
   const folders = host.folders();
@@ -272,7 +267,7 @@ export async function workspaceReport(host: ActionHost, date = new Date()): Prom
             const byCode = new Map(rules.map((r) => [r.code, r]));
             for (const f of findings) {
               const rule = byCode.get(f.code);
-              if (rule) diagnostics.push(toReportDiagnostic(withSeverity(f, cfg.severity), rule, index, display));
+              if (rule) diagnostics.push(toReportDiagnostic(withSeverity([f], cfg.severity)[0], rule, index, display));
             }
           }
         } catch (e) {

@@ -3,7 +3,6 @@
  * document's (the fixes in LSP ranges), with version null and the hash of the text they were computed for, so that
  * their quick fixes still apply once the file is opened with that same text.
  */
-import { createHash } from 'node:crypto';
 import type { Diagnostic } from 'vscode-languageserver';
 import type { DiagnosticData } from './diagnostics';
 import { toDiagnostic } from './diagnostics';
@@ -39,9 +38,4 @@ export function diskDiagnostics(findings: readonly Finding[], lines: LineIndex, 
     const data: DiskDiagnosticData = { ...(d.data as DiagnosticData), version: null, contentHash: hash };
     return { ...d, data };
   });
-}
-
-/** The content hash of a text as a file holds it (sha256 hex of its UTF-8 bytes). */
-export function textHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -5,6 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setPriority } from 'node:os';
+import { decodeSource, withSeverity } from './checkFile';
 import type { SourceFile } from './discover';
 import type { Finding, Severity } from './engine/rule';
 import { analyzeText } from './engine/run';
@@ -48,25 +49,6 @@ export type FromWorker = { kind: 'ready' } | { kind: 'done'; id: number; result:
 /** Whether a worker's data asks it to be a workspace worker. */
 export function isWorkspaceWorkerData(data: unknown): data is WorkspaceWorkerData {
   return !!data && typeof data === 'object' && (data as WorkspaceWorkerData).steadyWorkspaceWorker === true;
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Decodes a source file's bytes, or says why it is not analysed (binary, not UTF-8). A BOM is dropped. */
-export function decodeSource(bytes: Uint8Array): { text: string } | { skip: string } {
-  if (bytes.includes(0)) return { skip: 'binary file (contains NUL bytes)' };
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    return { skip: 'not valid UTF-8' };
-  }
-  return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
-}
-
-/** Applies a configuration's severity overrides to findings. */
-export function withSeverity(findings: Finding[], severity: Readonly<Record<string, Severity>>): Finding[] {
-  return findings.map((f) => (severity[f.code] && severity[f.code] !== f.severity ? { ...f, severity: severity[f.code] } : f));
 }
 
 /** The body of a workspace worker. */
