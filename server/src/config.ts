@@ -15,7 +15,6 @@ import { RULES } from './rules';
 import {
   CONFIG_FILE_NAMES,
   hasToolSteady,
-  isConfigFile,
   parseConfig,
   ruleCodesOf,
   SEVERITY_VALUES,

@@ -2,7 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import { indentAt } from '../../engine/fix';
 import { GO_FUNCS, ancestorsOf, calleeText, callArgs, forEachDescendant, isStopChannel, paramsOf, replaceStatement } from '../../engine/golang';
-import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
+import { defineRule, type Fix, type RuleContext } from '../../engine/rule';
 
 /** The nearest enclosing function (declaration or literal) in an ancestor chain, with its index. */
 function nearestFunc(chain: Node[]): { fn: Node; at: number } | undefined {

@@ -1,6 +1,6 @@
 /** GO403 fatal-exit-skips-cleanup: `log.Fatal*`/`os.Exit` in goroutines, library code, or after deferred cleanup. */
 import type { Node } from 'web-tree-sitter';
-import { addGoImport, changeGoImports } from '../../engine/fix';
+import { changeGoImports } from '../../engine/fix';
 import {
   callArgs,
   GO_FUNCS,
