@@ -3,7 +3,7 @@
  * folders from a map of file names to contents.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -40,10 +40,16 @@ export interface RunResult {
 /** How long one CLI run may take: generous, since a loaded machine runs the tests too; a hang is still caught. */
 export const RUN_TIMEOUT_MS = 240_000;
 
-/** Runs `node cli.js ARGS` in `cwd` (stdout is a pipe, so no colours unless forced through a terminal). */
-export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
-  const r = spawnSync(process.execPath, [buildCli(), ...args], {
+/**
+ * Runs `node cli.js ARGS` in `cwd` (stdout is a pipe, so no colours unless forced through a terminal); `uid` runs it
+ * as that user (and group), for tests of permissions that root would ignore.
+ */
+export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}, uid?: number): RunResult {
+  const bin = buildCli();
+  if (uid !== undefined) chmodSync(path.dirname(bin), 0o755);
+  const r = spawnSync(process.execPath, [bin, ...args], {
     cwd,
+    ...(uid === undefined ? {} : { uid, gid: uid }),
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 256 * 1024 * 1024,

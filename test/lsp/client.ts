@@ -31,8 +31,13 @@ export class LspClient {
   /** Server-to-client requests are answered with these results by method. */
   readonly requestHandlers = new Map<string, (params: any) => unknown>();
 
-  constructor(args: string[] = ['--stdio']) {
-    this.proc = spawn(process.execPath, [SERVER, ...args], { stdio: 'pipe' });
+  /**
+   * `server`: another copy of the bundle; `uid`/`gid`: run the server as another user (tests of permissions, which
+   * root would otherwise ignore).
+   */
+  constructor(args: string[] = ['--stdio'], opts: { server?: string; uid?: number; gid?: number } = {}) {
+    const as = opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid };
+    this.proc = spawn(process.execPath, [opts.server ?? SERVER, ...args], { stdio: 'pipe', ...as });
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
     this.proc.stderr.on('data', (d: Buffer) => this.stderr.push(d.toString()));
   }

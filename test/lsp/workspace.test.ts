@@ -3,11 +3,11 @@
  * fresh through watched-file events, are cached across sessions, and never hold up an open document.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GO_NOTIFY, LspClient, type Message } from './client';
+import { GO_NOTIFY, LspClient, SERVER, type Message } from './client';
 
 const GO_BAD = GO_NOTIFY;
 const GO_CLEAN = GO_BAD.replace('signal.Notify(quit, os.Interrupt)', 'signal.Notify(quit)');
@@ -49,13 +49,15 @@ interface StartOptions {
   settings?: Record<string, unknown>;
   filesExclude?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** Run the server as this user (numeric uid = gid) from a world-readable copy of the bundle. */
+  user?: number;
   /** Do not answer window/workDoneProgress/create until this resolves. */
   progress?: boolean;
 }
 
 /** Starts a server on a workspace folder as VS Code would: watched files, progress, configuration. */
 async function start(root: string, opts: StartOptions = {}): Promise<Session> {
-  const c = opts.env ? spawnWithEnv(opts.env) : new LspClient();
+  const c = spawnWithEnv(opts.env ?? {}, opts.user);
   const session: Session = { c, root, diags: new Map(), registrations: [], progress: [] };
   const client = session.c;
   client.requestHandlers.set('workspace/configuration', (p: any) =>
@@ -67,7 +69,8 @@ async function start(root: string, opts: StartOptions = {}): Promise<Session> {
   });
   client.requestHandlers.set('window/workDoneProgress/create', () => null);
   await client.request('initialize', {
-    processId: process.pid,
+    // A server running as another user cannot signal this process, and would take it for gone.
+    processId: opts.user === undefined ? process.pid : null,
     rootUri: uriOf(root),
     workspaceFolders: [{ uri: uriOf(root), name: path.basename(root) }],
     initializationOptions: { storagePath: opts.storage, settings: opts.settings },
@@ -91,19 +94,42 @@ async function start(root: string, opts: StartOptions = {}): Promise<Session> {
   return session;
 }
 
-function spawnWithEnv(env: Record<string, string>): LspClient {
+function spawnWithEnv(env: Record<string, string>, user?: number): LspClient {
   const saved: Record<string, string | undefined> = {};
   for (const k of Object.keys(env)) {
     saved[k] = process.env[k];
     process.env[k] = env[k];
   }
   try {
-    return new LspClient();
+    return user === undefined ? new LspClient() : new LspClient(['--stdio'], { server: readableServer(), uid: user });
   } finally {
     for (const k of Object.keys(env)) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }
+  }
+}
+
+let serverCopy: string | undefined;
+
+/** A copy of the built bundle that any user can read and run (the checkout may not be). */
+function readableServer(): string {
+  if (!serverCopy) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'steady-dist-'));
+    cpSync(path.dirname(SERVER), dir, { recursive: true });
+    chmodTree(dir, 0o755, 0o644);
+    serverCopy = path.join(dir, path.basename(SERVER));
+  }
+  return serverCopy;
+}
+
+/** Sets the modes of a tree: folders `dirMode`, files `fileMode`. */
+function chmodTree(root: string, dirMode: number, fileMode: number): void {
+  chmodSync(root, dirMode);
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = path.join(root, e.name);
+    if (e.isDirectory()) chmodTree(p, dirMode, fileMode);
+    else if (e.isFile()) chmodSync(p, fileMode);
   }
 }
 
@@ -121,9 +147,16 @@ async function pushed(s: Session, file: string, pred: (d: any[]) => boolean = ()
   for (;;) {
     const d = last();
     if (d && pred(d)) return d;
+    serverAlive(s);
     if (Date.now() > deadline) throw new Error(`no matching diagnostics for ${file}; last: ${JSON.stringify(d)}; stderr: ${s.c.stderr.join('')}`);
     await sleep(20);
   }
+}
+
+/** Throws when the server process has exited, rather than waiting out a deadline for messages that cannot come. */
+function serverAlive(s: Session): void {
+  const { exitCode, signalCode } = s.c.proc;
+  if (exitCode !== null || signalCode !== null) throw new Error(`the server exited (${exitCode ?? signalCode}); stderr: ${s.c.stderr.join('')}`);
 }
 
 /** Waits for the workspace status notification to satisfy `pred`. */
@@ -133,6 +166,7 @@ async function status(s: Session, pred: (st: any) => boolean, ms = 30000): Promi
     const all = s.c.notifications.filter((m) => m.method === 'steady/workspaceStatus');
     const st = all[all.length - 1]?.params;
     if (st && pred(st)) return st;
+    serverAlive(s);
     if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}; stderr: ${s.c.stderr.join('')}`);
     await sleep(20);
   }
@@ -432,6 +466,25 @@ describe('workspace analysis (stdio)', function () {
     assert.match(all, /last\.go: it no longer exists/);
     assert.match(all, /turned-into-folder\.go: not a regular file/);
     assert.ok(!s.c.notifications.some((m) => m.method === 'textDocument/publishDiagnostics' && /last\.go|turned-into/.test(m.params.uri) && m.params.diagnostics.length > 0));
+    assert.ok(st.counts.warning >= 60, JSON.stringify(st));
+  });
+
+  it('skips a file made unreadable during the scan and finishes the rest', async function () {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+      // Without root the test cannot start the server as another user; as that user, chmod would do.
+      this.skip();
+    }
+    const files = bigWorkspace(120);
+    files['zz/secret.go'] = GO_BAD;
+    const root = ws(files);
+    chmodTree(root, 0o755, 0o644);
+    const s = await open(root, { env: { STEADY_WORKERS: '1' }, user: 65534 });
+    await status(s, (st) => st.state === 'scanning' && st.total > 0);
+    chmodSync(path.join(root, 'zz/secret.go'), 0o000);
+    const st = await idle(s, 90000);
+    assert.equal(st.done, st.total);
+    assert.match(logs(s).join('\n'), /secret\.go: .*(permission denied|EACCES)/i);
+    assert.ok(!s.c.notifications.some((m) => m.method === 'textDocument/publishDiagnostics' && /secret\.go/.test(m.params.uri) && m.params.diagnostics.length > 0));
     assert.ok(st.counts.warning >= 60, JSON.stringify(st));
   });
 
