@@ -13,7 +13,7 @@ import { getLanguage, type LanguageId } from '../languages';
 import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
 import { eol, indentUnit } from './fix';
 import { applySuppressions } from './suppress';
-import { resetWalks } from './walk';
+import { forgetChildren, resetWalks } from './walk';
 
 /** A rule that threw on a file: logged by the front end, and the rest of the file's findings still arrive. */
 export interface RuleFailure {
@@ -186,7 +186,9 @@ export class Analyzer {
     const caches: SegmentCache[] = [];
     const findings: Finding[] = [];
     let analyzed = 0;
-    const memo = new Map<string, unknown>();
+    // Memoised values of the file (keyed on the root) live for the whole analysis; those of other nodes only while
+    // their segment is visited, so that a large file does not keep every segment's nodes alive at once.
+    const memo = { file: new Map<string, unknown>(), segment: new Map<string, unknown>() };
     const ctxBase = this.makeContext(text, root, segments, opts, memo);
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
@@ -211,7 +213,9 @@ export class Analyzer {
       }
       if (rerun.length) {
         analyzed++;
+        memo.segment.clear();
         const found = this.visit(seg, rerun, ctxBase, failures, opts.path, opts.ruleOptions);
+        for (const n of seg.nodes) forgetChildren(n);
         findings.push(...found);
         for (const f of found) {
           let l = byRule.get(f.code);
@@ -271,6 +275,7 @@ export class Analyzer {
           l.push([k, v]);
         });
       }
+      for (const n of nodes) forgetChildren(n);
       const factsJson = new Map<string, string>();
       for (const [id, v] of facts) factsJson.set(id, JSON.stringify(v));
       out.push({ key, start, end, nodes, facts, factsJson });
@@ -283,8 +288,9 @@ export class Analyzer {
     root: Node,
     segments: Segment[],
     opts: AnalyzeOptions,
-    memo: Map<string, unknown>,
+    memo: { file: Map<string, unknown>; segment: Map<string, unknown> },
   ): Omit<RuleContext, 'report' | 'options'> {
+    const rootId = root.id;
     const factLists = new Map<string, SegmentFact<unknown>[]>();
     const language = this.language;
     return {
@@ -303,10 +309,11 @@ export class Analyzer {
         return l as SegmentFact<T>[];
       },
       memo<T>(node: Node, key: string, compute: () => T): T {
+        const map = node.id === rootId ? memo.file : memo.segment;
         const k = `${node.id}:${key}`;
-        if (memo.has(k)) return memo.get(k) as T;
+        if (map.has(k)) return map.get(k) as T;
         const v = compute();
-        memo.set(k, v);
+        map.set(k, v);
         return v;
       },
       textOf(node: Node): string {
