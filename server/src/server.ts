@@ -325,6 +325,9 @@ connection.onExecuteCommand((p) =>
         openDocuments: () => documents.all(),
         configFor: (fsPath) => configOf(URI.file(fsPath).toString()),
         cached: (fsPath, key) => resultCache?.get(fsPath, key),
+        analyze: workspace
+          ? (fsPath, language, text) => workspace!.analyzeOffThread(fsPath, language, text, configOf(URI.file(fsPath).toString()))
+          : undefined,
         maxFileSize: workspace?.maxFileSize ?? MAX_FILE_SIZE,
         log: (m) => connection.console.log(`steady: ${m}`),
       },

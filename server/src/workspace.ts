@@ -615,6 +615,24 @@ export class WorkspaceAnalysis {
     }
   }
 
+  /**
+   * Analyses a text on a worker (ahead of the background scan), for commands that need findings of files the scan
+   * has not analysed yet: the main thread stays free for keystrokes. Rejects if no worker can run it.
+   */
+  async analyzeOffThread(fsPath: string, language: LanguageId, text: string, cfg: FileConfigLike): Promise<Finding[]> {
+    const bytes = Buffer.from(text, 'utf8');
+    const profile = this.profileFor(cfg);
+    const result = await this.ensurePool().run(
+      { kind: 'analyze', path: fsPath, language, bytes, hash: contentHash(bytes), profile },
+      { tag: 0, high: true, transfer: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [] },
+    );
+    if (result.kind === 'analyzed') {
+      for (const f of result.failures) this.log(`rule ${f.code} failed on ${fsPath}: ${f.error}`);
+      return result.findings;
+    }
+    throw new Error(result.kind === 'skipped' ? result.reason : 'unexpected worker reply');
+  }
+
   /** The id of the worker profile of a configuration, sending it to the pool the first time. */
   private profileFor(cfg: FileConfigLike): number {
     let id = this.profileIds.get(cfg.hash);

@@ -57,6 +57,8 @@ export interface ActionHost {
   configFor(fsPath: string): ActionConfig;
   /** The findings the workspace analysis cached for a file's bytes and configuration, if any. */
   cached?(fsPath: string, key: CacheKey): { findings: Finding[] } | undefined;
+  /** Analyses a file's text off the main thread (the workspace workers); without it, the report analyses in place. */
+  analyze?(fsPath: string, language: LanguageId, text: string): Promise<Finding[]>;
   /** Files larger than this (bytes) are left alone. */
   maxFileSize: number;
   log(message: string): void;
@@ -257,7 +259,11 @@ export async function workspaceReport(host: ActionHost, date = new Date()): Prom
       const rules = cfg.rules.filter((r) => r.language === t.language);
       if (!cfg.excluded) {
         try {
-          const findings = cachedFindings(host, t, cfg) ?? analyzeText(t.language, t.text, rules, { path: t.fsPath, ruleOptions: cfg.ruleOptions }).findings;
+          const findings =
+            cachedFindings(host, t, cfg) ??
+            (host.analyze
+              ? await host.analyze(t.fsPath, t.language, t.text)
+              : analyzeText(t.language, t.text, rules, { path: t.fsPath, ruleOptions: cfg.ruleOptions }).findings);
           analysed++;
           lines += countLines(t.text);
           if (findings.length) {
