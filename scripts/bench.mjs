@@ -17,7 +17,8 @@
  *
  * It prints a report, writes it as JSON to test-results/bench.json, and never fails on a missed target.
  * Environment: BENCH_QUICK=1 runs a reduced version (fewer edits, a sample of the files); BENCH_SEED=N picks the
- * seed of the edit positions (default 1).
+ * seed of the edit positions (default 1); BENCH_PARTS=keystroke,throughput,workspace runs only those parts (default:
+ * all).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,14 @@ const SOAK_EDITS = QUICK ? 1000 : 10000;
 const SAMPLE_EVERY = { go: 15, python: 6 };
 const KEYSTROKE_TIMEOUT_MS = 60_000;
 const CORES = availableParallelism();
+const PART_NAMES = ['keystroke', 'throughput', 'workspace'];
+const PARTS = new Set((process.env.BENCH_PARTS || PART_NAMES.join(',')).split(',').map((p) => p.trim()).filter(Boolean));
+for (const p of PARTS) {
+  if (!PART_NAMES.includes(p)) {
+    process.stderr.write(`bench: unknown part "${p}" in BENCH_PARTS (known: ${PART_NAMES.join(', ')})\n`);
+    process.exit(2);
+  }
+}
 /** The same limits `steady check` applies, so the bare-parse and Ruff runs see the files it checks. */
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', 'vendor', '__pycache__', 'testdata']);
@@ -886,7 +895,7 @@ function table(rows, indent = 3) {
 /** The targets, each with the figure it is judged on and whether it is met (they are never asserted). */
 function targets(report) {
   const list = [];
-  for (const f of report.keystroke.files ?? []) {
+  for (const f of report.keystroke?.files ?? []) {
     if (f.label !== '~5,000 lines' || f.error) continue;
     list.push({
       target: `keystroke p95 < 10 ms on a 5,000-line ${f.language} file`,
@@ -910,7 +919,7 @@ function targets(report) {
       });
     }
   }
-  for (const [lang, t] of Object.entries(report.throughput)) {
+  for (const [lang, t] of Object.entries(report.throughput ?? {})) {
     if (t.skipped || !t.cliJobs1 || t.cliJobs1.error) continue;
     const ratio = t.cliJobs1.linesPerSec / t.bareParse.linesPerSec;
     list.push({
@@ -979,13 +988,24 @@ async function main() {
     { language: 'python', label: 'largest', target: pyTargets.largest },
     { language: 'python', label: '~5,000 lines', target: pyTargets.near },
   ];
-  report.keystroke = await keystrokeBench(keyTargets);
-  printKeystroke(report.keystroke);
-  const soakTarget = keystrokeTargets(goEditable.filter((f) => statSync(f).size < 40_000)).largest;
-  report.memorySoak = await memorySoak(soakTarget, 'go', SOAK_EDITS);
-  printSoak(report.memorySoak);
-  out();
+  if (PARTS.has('keystroke')) {
+    report.keystroke = await keystrokeBench(keyTargets);
+    printKeystroke(report.keystroke);
+    const soakTarget = keystrokeTargets(goEditable.filter((f) => statSync(f).size < 40_000)).largest;
+    report.memorySoak = await memorySoak(soakTarget, 'go', SOAK_EDITS);
+    printSoak(report.memorySoak);
+    out();
+  }
 
+  if (PARTS.has('throughput')) await throughputPart(report, goSrc, goFiles, pyLib, pyRoots, pyFiles);
+  if (PARTS.has('workspace')) await workspacePart(report, goSrc, goEditable, goFiles, pyLib, pyFiles);
+
+  warnIfBusy('end', report);
+  finish(report);
+}
+
+/** Parts 2 and 3: cold `steady check` throughput and peak memory, beside bare parsing and Ruff. */
+async function throughputPart(report, goSrc, goFiles, pyLib, pyRoots, pyFiles) {
   out(`2. Cold steady check throughput${QUICK ? ' (a sample of the files)' : ''}, 3. peak memory`);
   const ts = await loadParser();
   report.throughput = {};
@@ -1006,7 +1026,10 @@ async function main() {
   printThroughput('Python standard library', report.throughput.python);
   out(`   (steady check lines/s from its own summary.durationMs; "wall" includes process start and grammar loading)`);
   out();
+}
 
+/** Part 4: cold and warm workspace scans of both standard libraries, with typing during the cold Go scan. */
+async function workspacePart(report, goSrc, goEditable, goFiles, pyLib, pyFiles) {
   out(`4. Workspace analysis in the language server${QUICK ? ' (a sample of the files)' : ''}: cold and warm scans, peak memory`);
   report.workspace = {};
   // Typing during the scan happens in a file of ordinary size (the keystroke figures above cover the large ones).
@@ -1018,8 +1041,10 @@ async function main() {
   else report.workspace.python = { skipped: 'Python standard library not found' };
   printWorkspace('Python standard library (without site-packages)', report.workspace.python);
   out();
+}
 
-  warnIfBusy('end', report);
+/** Writes the targets and the JSON report. */
+function finish(report) {
   report.targets = targets(report);
   out('Targets (reported, not enforced)');
   if (report.targets.length === 0) out('   none could be judged in this run');
