@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Node } from 'web-tree-sitter';
-import { flatBudget, forgetChildren, resetWalks, walkNamedDescendants } from '../../server/src/engine/walk';
+import { flatAncestors, flatBudget, forgetChildren, resetWalks, walkNamedDescendants } from '../../server/src/engine/walk';
 import { loadLanguages, sharedParser, type LanguageId } from '../../server/src/languages';
 
 before(async () => {
@@ -88,6 +88,23 @@ describe('subtree walks', () => {
     assert.deepEqual(cramped, roomy);
     // Only the last subtree is held (it alone is over the budget); nothing accumulates.
     assert.ok(flatBudget(5) <= roomy[roomy.length - 1].length + 1);
+  });
+
+  it("know each flattened node's ancestors up to the walked subtree's root", () => {
+    const root = parse('go', GO);
+    const fn = root.namedChildren.find((n) => n?.type === 'function_declaration')!;
+    const ids = (ns: (Node | null)[]): number[] => ns.map((n) => n!.id);
+    assert.equal(flatAncestors(fn), undefined);
+    let checked = 0;
+    walkNamedDescendants(fn, (n) => {
+      const up: Node[] = [];
+      for (let p = n.parent; p && p.id !== fn.id; p = p.parent) up.unshift(p);
+      assert.deepEqual(ids(flatAncestors(n)!), ids([fn, ...up]), n.type);
+      checked++;
+    });
+    assert.ok(checked > 20);
+    // The walked subtree's root has no ancestors the walk knows of.
+    assert.equal(flatAncestors(fn), undefined);
   });
 
   it('drop the child arrays web-tree-sitter caches on the nodes below a node', () => {

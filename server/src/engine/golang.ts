@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { addGoImport, indentAt, insertAfter, lineStart, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
-import { walkNamedDescendants } from './walk';
+import { flatAncestors, walkNamedDescendants } from './walk';
 
 /** Node types that start a new function scope. */
 export const GO_FUNCS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
@@ -1154,6 +1154,10 @@ export function topLevelMentions(ctx: RuleContext, node: Node, word: string): bo
 /** The ancestors of `node`, the root first and its parent last, from one descent of the tree (memoized). */
 export function ancestorsOf(ctx: RuleContext, node: Node): Node[] {
   return ctx.memo(node, 'ancestors', () => {
+    // Inside a subtree a walk has flattened, the walk knows each node's parent: only the chain above that subtree's
+    // root needs the descent (a few levels, where a function declaration is the subtree).
+    const inner = flatAncestors(node);
+    if (inner) return [...ancestorsOf(ctx, inner[0]), ...inner];
     const out: Node[] = [];
     const cursor = node.tree.rootNode.walk();
     let found = false;

@@ -14,6 +14,8 @@ interface Flat {
   nodes: Node[];
   /** end[i]: the index just past node i's subtree. */
   end: number[];
+  /** parent[i]: the index of node i's parent (-1 for the subtree's root). */
+  parent: number[];
 }
 
 const index = new Map<number, [Flat, number]>();
@@ -58,7 +60,7 @@ function pinType(n: Node): Node {
 }
 
 function flatten(root: Node): [Flat, number] {
-  const flat: Flat = { nodes: [pinType(root)], end: [0] };
+  const flat: Flat = { nodes: [pinType(root)], end: [0], parent: [-1] };
   const fresh = new Map<number, [Flat, number]>([[root.id, [flat, 0]]]);
   const stack: { i: number; kids: (Node | null)[]; k: number }[] = [{ i: 0, kids: root.namedChildren, k: 0 }];
   while (stack.length) {
@@ -69,6 +71,7 @@ function flatten(root: Node): [Flat, number] {
       const i = flat.nodes.length;
       flat.nodes.push(child);
       flat.end.push(0);
+      flat.parent.push(top.i);
       fresh.set(child.id, [flat, i]);
       // A Go string literal's named children are all escape sequences and content: not even fetched.
       const kids = child.childCount && child.type !== 'interpreted_string_literal' ? child.namedChildren : [];
@@ -83,6 +86,19 @@ function flatten(root: Node): [Flat, number] {
   held.push(flat);
   heldNodes += flat.nodes.length;
   return [flat, 0];
+}
+
+/**
+ * The ancestors of `node` within a subtree already flattened by a walk, outermost first: that subtree's root ...
+ * the node's parent. Undefined when no walk has flattened the node (or it is such a subtree's root).
+ */
+export function flatAncestors(node: Node): Node[] | undefined {
+  const at = index.get(node.id);
+  if (!at || at[1] === 0) return undefined;
+  const [flat, i] = at;
+  const out: Node[] = [];
+  for (let p = flat.parent[i]; p !== -1; p = flat.parent[p]) out.push(flat.nodes[p]);
+  return out.reverse();
 }
 
 /**
