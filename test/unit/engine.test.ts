@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Analyzer } from '../../server/src/engine/analyze';
 import { addGoImport, addPythonImport, applyEdits } from '../../server/src/engine/fix';
-import { defineRule, type Rule } from '../../server/src/engine/rule';
+import { defineRule, type FactProvider, type Rule } from '../../server/src/engine/rule';
 import { analyzeText } from '../../server/src/engine/run';
 import { parseSuppressionBody } from '../../server/src/engine/suppress';
 import { checkAbi, languageForPath, loadLanguages, sharedParser } from '../../server/src/languages';
@@ -77,6 +77,61 @@ describe('engine', () => {
     assert.deepEqual(second.findings.map((f) => f.code), first.findings.map((f) => f.code));
     tree1.delete();
     tree2.delete();
+  });
+
+  it('re-runs a rule after a fact change only where it read that fact, through memo values too', () => {
+    const names: FactProvider<string> = {
+      id: 'test.funcNames',
+      language: 'go',
+      collect: (seg) => (seg.type === 'function_declaration' ? (seg.childForFieldName('name')?.text ?? '') : undefined),
+    };
+    const checked: string[] = [];
+    // Calls to x* names are judged against the file's functions (read directly, or through a memo on the root);
+    // other calls are judged without facts.
+    const unknownCall: Rule = defineRule({
+      ...GO404,
+      code: 'GO997',
+      name: 'unknown-x-call',
+      kinds: ['call_expression'],
+      facts: [names],
+      check: (node, ctx) => {
+        const callee = node.childForFieldName('function')?.text ?? '';
+        checked.push(callee);
+        if (!callee.startsWith('x')) return;
+        const known = callee.startsWith('xm')
+          ? ctx.memo(ctx.root, 'test.known', () => new Set(ctx.facts(names).map((f) => f.value)))
+          : new Set(ctx.facts(names).map((f) => f.value));
+        if (!known.has(callee)) ctx.report({ node, message: `unknown ${callee}` });
+      },
+    });
+    const v1 = 'package p\n\nfunc a() { xb() }\n\nfunc c() { other() }\n\nfunc d() { xmb() }\n\nfunc e() { xmb() }\n\nfunc xb() {}\n\nfunc xmb() {}\n';
+    const analyzer = new Analyzer('go', [unknownCall]);
+    let incremental: string[] = [];
+    const run = (text: string): string[] => {
+      const tree = sharedParser('go').parse(text)!;
+      try {
+        checked.length = 0;
+        const got = analyzer.analyze(text, tree, { path: 'f.go' }).findings.map((f) => f.message);
+        incremental = checked.splice(0);
+        const fresh = analyzeText('go', text, [unknownCall], { path: 'f.go' }).findings.map((f) => f.message);
+        assert.deepEqual(got, fresh, 'incremental findings equal a fresh analysis');
+        return got;
+      } finally {
+        tree.delete();
+      }
+    };
+    const seen = (): string[] => incremental;
+    assert.deepEqual(run(v1), []);
+    // Renaming xb changes the facts: a() (read them), d() (computed the memo from them) and e() (reused that memo)
+    // run again, c() does not.
+    assert.deepEqual(run(v1.replace('func xb()', 'func xz()')), ['unknown xb']);
+    assert.deepEqual(seen().sort(), ['xb', 'xmb', 'xmb']);
+    // Renaming xmb: the same three, and now all are unknown.
+    assert.deepEqual(run(v1.replace('func xb()', 'func xz()').replace('func xmb()', 'func xmz()')), ['unknown xb', 'unknown xmb', 'unknown xmb']);
+    assert.deepEqual(seen().sort(), ['xb', 'xmb', 'xmb']);
+    // A comment added between declarations leaves the facts as they were: nothing runs again.
+    assert.deepEqual(run(v1.replace('func xb()', 'func xz()').replace('func xmb()', 'func xmz()').replace('\nfunc c()', '\n// c\nfunc c()')), ['unknown xb', 'unknown xmb', 'unknown xmb']);
+    assert.deepEqual(seen(), []);
   });
 
   describe('suppressions', () => {

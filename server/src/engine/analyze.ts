@@ -69,7 +69,17 @@ interface SegmentCache {
   key: string;
   /** Stored findings by rule code. */
   byRule: Map<string, StoredFinding[]>;
+  /** The fact providers each rule read while it visited the segment (directly or through a memoised value). */
+  reads: Map<string, ReadonlySet<string>>;
 }
+
+/** A memoised value and the fact providers read while computing it (replayed into the reads of whoever reuses it). */
+interface MemoEntry {
+  value: unknown;
+  reads: ReadonlySet<string>;
+}
+
+const NO_READS: ReadonlySet<string> = new Set();
 
 const EMPTY_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -108,7 +118,9 @@ export class Analyzer {
   private readonly query: Query | undefined;
   private prevSegments: Segment[] = [];
   private prevCaches: SegmentCache[] = [];
-  private prevRuleKeys = new Map<string, string>();
+  /** Per rule: the part of its cache key other than facts (style, options); a change re-runs it everywhere. */
+  private prevRuleBase = new Map<string, string>();
+  private prevProviderKeys = new Map<string, string>();
 
   constructor(
     readonly language: LanguageId,
@@ -150,16 +162,23 @@ export class Analyzer {
     const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
     const providerKeys = new Map<string, string>();
     for (const p of this.providers) {
-      providerKeys.set(p.id, segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000'));
+      // The values in order, without the segments that have none: a segment added or removed elsewhere (a comment,
+      // a stray token) leaves the facts as they were.
+      const values: string[] = [];
+      for (const s of segments) {
+        const v = s.factsJson.get(p.id);
+        if (v !== undefined) values.push(v);
+      }
+      providerKeys.set(p.id, values.join('\u0000'));
     }
-    const ruleKeys = new Map<string, string>();
+    const ruleBase = new Map<string, string>();
     for (const rule of this.active) {
       const options = opts.ruleOptions?.[rule.code];
-      ruleKeys.set(
-        rule.code,
-        style + '\u0001' + (options ? JSON.stringify(options) : '') + '\u0001' + (rule.facts ?? []).map((p) => providerKeys.get(p.id)).join('\u0001'),
-      );
+      ruleBase.set(rule.code, style + '\u0001' + (options ? JSON.stringify(options) : ''));
     }
+    // Facts whose combined value changed: a rule re-runs on an unchanged segment only if it read one of them there.
+    const changedFacts = new Set<string>();
+    for (const [id, key] of providerKeys) if (this.prevProviderKeys.get(id) !== key) changedFacts.add(id);
     const failures: RuleFailure[] = [];
 
     // Match unchanged segments to the previous version's, in order, by text.
@@ -181,40 +200,45 @@ export class Analyzer {
     // still reused). Errors inside a declaration stay inside its segment, which is re-analysed anyway. The property
     // test in test/unit/incremental.test.ts holds this to account.
     const broken = segments.some((s) => s.nodes.some((n) => n.isError || n.type === 'ERROR'));
-    const stale = this.active.filter((r) => this.prevRuleKeys.get(r.code) !== ruleKeys.get(r.code));
+    const stale = this.active.filter((r) => this.prevRuleBase.get(r.code) !== ruleBase.get(r.code));
 
     const caches: SegmentCache[] = [];
     const findings: Finding[] = [];
     let analyzed = 0;
     // Memoised values of the file (keyed on the root) live for the whole analysis; those of other nodes only while
     // their segment is visited, so that a large file does not keep every segment's nodes alive at once.
-    const memo = { file: new Map<string, unknown>(), segment: new Map<string, unknown>() };
-    const ctxBase = this.makeContext(text, root, segments, opts, memo);
+    const memo = { file: new Map<string, MemoEntry>(), segment: new Map<string, MemoEntry>() };
+    const ctxBase = this.makeContext(text, root, segments, opts);
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       const old = broken ? undefined : newToOld[i];
       const byRule = new Map<string, StoredFinding[]>();
+      const reads = new Map<string, ReadonlySet<string>>();
       let rerun: Rule[];
       if (old === undefined) {
         rerun = this.active;
       } else {
         rerun = [...stale];
-        const prev = this.prevCaches[old].byRule;
+        const prev = this.prevCaches[old];
         for (const rule of this.active) {
           if (rerun.includes(rule)) continue;
-          const reused = relocate(prev.get(rule.code) ?? [], oldToNew, segments);
+          const read = prev.reads.get(rule.code) ?? NO_READS;
+          let readChanged = false;
+          for (const id of read) if (changedFacts.has(id)) readChanged = true;
+          const reused = readChanged ? undefined : relocate(prev.byRule.get(rule.code) ?? [], oldToNew, segments);
           if (!reused) {
             rerun.push(rule);
             continue;
           }
           findings.push(...reused);
           if (reused.length) byRule.set(rule.code, store(reused, segments));
+          if (read.size) reads.set(rule.code, read);
         }
       }
       if (rerun.length) {
         analyzed++;
         memo.segment.clear();
-        const found = this.visit(seg, rerun, ctxBase, failures, opts.path, opts.ruleOptions);
+        const found = this.visit(seg, rerun, ctxBase, memo, reads, failures, opts.path, opts.ruleOptions);
         for (const n of seg.nodes) forgetChildren(n);
         findings.push(...found);
         for (const f of found) {
@@ -223,11 +247,12 @@ export class Analyzer {
           l.push(...store([f], segments));
         }
       }
-      caches.push({ key: seg.key, byRule });
+      caches.push({ key: seg.key, byRule, reads });
     }
     this.prevSegments = segments;
     this.prevCaches = caches;
-    this.prevRuleKeys = ruleKeys;
+    this.prevRuleBase = ruleBase;
+    this.prevProviderKeys = providerKeys;
     const { kept, hints } = applySuppressions(findings, text, root, this.language, this.active, failures.length === 0);
     kept.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
     return { findings: kept, hints, failures, segments: segments.length, segmentsAnalyzed: analyzed };
@@ -288,9 +313,7 @@ export class Analyzer {
     root: Node,
     segments: Segment[],
     opts: AnalyzeOptions,
-    memo: { file: Map<string, unknown>; segment: Map<string, unknown> },
-  ): Omit<RuleContext, 'report' | 'options'> {
-    const rootId = root.id;
+  ): Omit<RuleContext, 'report' | 'options' | 'memo'> {
     const factLists = new Map<string, SegmentFact<unknown>[]>();
     const language = this.language;
     return {
@@ -308,14 +331,6 @@ export class Analyzer {
         }
         return l as SegmentFact<T>[];
       },
-      memo<T>(node: Node, key: string, compute: () => T): T {
-        const map = node.id === rootId ? memo.file : memo.segment;
-        const k = `${node.id}:${key}`;
-        if (map.has(k)) return map.get(k) as T;
-        const v = compute();
-        map.set(k, v);
-        return v;
-      },
       textOf(node: Node): string {
         return text.slice(node.startIndex, node.endIndex);
       },
@@ -326,7 +341,9 @@ export class Analyzer {
   private visit(
     seg: Segment,
     rules: readonly Rule[],
-    base: Omit<RuleContext, 'report' | 'options'>,
+    base: Omit<RuleContext, 'report' | 'options' | 'memo'>,
+    memo: { file: Map<string, MemoEntry>; segment: Map<string, MemoEntry> },
+    reads: Map<string, ReadonlySet<string>>,
     failures: RuleFailure[],
     path: string,
     ruleOptions?: AnalyzeOptions['ruleOptions'],
@@ -336,12 +353,43 @@ export class Analyzer {
     const failed = new Set<string>();
     const wanted = rules === this.active ? undefined : new Set(rules);
     const contexts = new Map<Rule, RuleContext>();
+    const rootId = base.root.id;
+    // Fact reads are recorded per rule (its findings here depend on them) and for every memoised computation in
+    // progress (whoever reuses the value depends on them too).
+    const recording: Set<string>[] = [];
     const contextOf = (rule: Rule): RuleContext => {
       let ctx = contexts.get(rule);
       if (!ctx) {
+        const read = new Set<string>();
+        reads.set(rule.code, read);
         ctx = Object.assign(Object.create(base), {
           options: ruleOptions?.[rule.code] ?? EMPTY_OPTIONS,
           report: (r: Report) => found.push(toFinding(rule, r)),
+          facts<T>(p: FactProvider<T>): SegmentFact<T>[] {
+            read.add(p.id);
+            for (const r of recording) r.add(p.id);
+            return base.facts(p);
+          },
+          memo<T>(node: Node, key: string, compute: () => T): T {
+            const map = node.id === rootId ? memo.file : memo.segment;
+            const k = `${node.id}:${key}`;
+            let entry = map.get(k);
+            if (!entry) {
+              const during = new Set<string>();
+              recording.push(during);
+              try {
+                entry = { value: compute(), reads: during };
+              } finally {
+                recording.pop();
+              }
+              map.set(k, entry);
+            }
+            for (const id of entry.reads) {
+              read.add(id);
+              for (const r of recording) r.add(id);
+            }
+            return entry.value as T;
+          },
         }) as RuleContext;
         contexts.set(rule, ctx);
       }
