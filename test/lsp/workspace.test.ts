@@ -219,6 +219,7 @@ describe('workspace analysis (stdio)', function () {
   });
   after(() => {
     for (const r of roots) rmSync(r, { recursive: true, force: true });
+    if (serverCopy) rmSync(path.dirname(serverCopy), { recursive: true, force: true });
   });
 
   it('publishes diagnostics of files that were never opened (push), with fixes and version null', async () => {
