@@ -17,6 +17,7 @@ import {
   paramsOf,
   regionsHolding,
   renderStatements,
+  topLevelMentions,
   type GoFuncInfo,
   type LockRegion,
 } from '../../engine/golang';
@@ -59,7 +60,10 @@ function findReentry(ctx: RuleContext, call: Node): Reentry | undefined {
   } else {
     return undefined;
   }
-  // Cheap filter first (walking up a deeply nested tree is slow): some same-file callable of that name must lock.
+  // Cheap filters first (walking up a deeply nested tree is slow): the declaration holding the call must take a lock
+  // somewhere (and, unlike the next filter, this reads no facts, so its findings here stay valid when they change),
+  // and some same-file callable of that name must lock.
+  if (!topLevelMentions(ctx, call, 'Lock')) return undefined;
   const named = ctx.facts(goFunctions).filter((f) => f.value.name === name && Object.keys(f.value.acquires).length > 0 && !f.value.recvType === !owner);
   if (!named.length) return undefined;
   const ownerType = owner ? declaredTypeOf(call, owner) : '';
