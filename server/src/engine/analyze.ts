@@ -160,6 +160,9 @@ export class Analyzer {
     const segments = this.segment(root, text);
     // Fix helpers follow file-wide style (line endings, indent unit), so a change of style invalidates every segment.
     const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
+    // Fix helpers that add an import read the file's header (package clause, docstring, comments and imports) and the
+    // kind of statement after it, so a change there invalidates every segment too.
+    const header = fileHeader(root, text, this.language);
     const providerKeys = new Map<string, string>();
     for (const p of this.providers) {
       // The values in order, without the segments that have none: a segment added or removed elsewhere (a comment,
@@ -174,7 +177,7 @@ export class Analyzer {
     const ruleBase = new Map<string, string>();
     for (const rule of this.active) {
       const options = opts.ruleOptions?.[rule.code];
-      ruleBase.set(rule.code, style + '\u0001' + (options ? JSON.stringify(options) : ''));
+      ruleBase.set(rule.code, style + '\u0001' + header + '\u0001' + (options ? JSON.stringify(options) : ''));
     }
     // Facts whose combined value changed: a rule re-runs on an unchanged segment only if it read one of them there.
     const changedFacts = new Set<string>();
@@ -225,7 +228,9 @@ export class Analyzer {
           const read = prev.reads.get(rule.code) ?? NO_READS;
           let readChanged = false;
           for (const id of read) if (changedFacts.has(id)) readChanged = true;
-          const reused = readChanged ? undefined : relocate(prev.byRule.get(rule.code) ?? [], oldToNew, segments);
+          const stored = prev.byRule.get(rule.code) ?? [];
+          // A fix that edits other declarations (a caller, a callee) was computed from their text, which may have changed.
+          const reused = readChanged || stored.some(editsElsewhere) ? undefined : relocate(stored, oldToNew, segments);
           if (!reused) {
             rerun.push(rule);
             continue;
@@ -428,6 +433,36 @@ function toFinding(rule: Rule, r: Report): Finding {
     severity: r.severity ?? rule.severity,
     fixes: r.fixes ?? [],
   };
+}
+
+/** Top-level node types that make up a file's header (before its first declaration or statement). */
+const HEADER_TYPES: Record<LanguageId, ReadonlySet<string>> = {
+  go: new Set(['package_clause', 'import_declaration', 'comment']),
+  python: new Set(['import_statement', 'import_from_statement', 'future_import_statement', 'comment']),
+};
+
+/** The text of the file's header (see HEADER_TYPES; a Python docstring counts) and the type of the node after it. */
+function fileHeader(root: Node, text: string, language: LanguageId): string {
+  let end = 0;
+  let next = '';
+  const n = root.childCount;
+  for (let i = 0; i < n; i++) {
+    const c = root.child(i)!;
+    const doc = language === 'python' && c.type === 'expression_statement' && c.firstNamedChild?.type === 'string';
+    if (HEADER_TYPES[language].has(c.type) || doc) {
+      end = c.endIndex;
+      continue;
+    }
+    next = c.type;
+    break;
+  }
+  return `${text.slice(0, end)}\u0002${next}`;
+}
+
+/** Whether a stored finding's fixes edit a segment other than the finding's own. */
+function editsElsewhere(s: StoredFinding): boolean {
+  for (const offs of s.edits) for (const o of offs) if (o[0] !== s.start[0]) return true;
+  return false;
 }
 
 function segmentIndex(segments: Segment[], offset: number): number {
