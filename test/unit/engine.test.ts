@@ -134,6 +134,37 @@ describe('engine', () => {
     assert.deepEqual(seen(), []);
   });
 
+  it('recomputes fixes that depend on the imports when the imports change (incremental property test, seed 1197600690)', () => {
+    const PY302 = findRule('PY302')!;
+    const v1 = `import sys
+import time
+
+
+def recv(sock):
+    while True:
+        try:
+            sock.recv(1)
+        except:
+            sys.stderr.write("failed")
+`;
+    const analyzer = new Analyzer('python', [PY302]);
+    const fixTexts = (text: string): string[] => {
+      const tree = sharedParser('python').parse(text)!;
+      try {
+        const got = analyzer.analyze(text, tree, { path: 'r.py' }).findings;
+        const fresh = analyzeText('python', text, [PY302], { path: 'r.py' }).findings;
+        assert.deepEqual(got, fresh);
+        return got.flatMap((f) => f.fixes.flatMap((fx) => fx.edits.map((e) => e.newText.trim())));
+      } finally {
+        tree.delete();
+      }
+    };
+    assert.deepEqual(fixTexts(v1), ['time.sleep(1.0)']);
+    // Without the import, the same (unchanged) function's fix must add it.
+    assert.deepEqual(fixTexts(v1.replace('import time\n', '')), ['import time', 'time.sleep(1.0)']);
+    assert.deepEqual(fixTexts(v1), ['time.sleep(1.0)']);
+  });
+
   describe('suppressions', () => {
     const run = (text: string) => analyzeText('go', text, [GO404], { path: 's.go' }).findings.map((f) => f.code);
 
