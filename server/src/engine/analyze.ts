@@ -50,6 +50,11 @@ interface Segment {
   facts: Map<string, [number, unknown][]>;
   /** The JSON of each provider's values, the part of the cache key that other segments' findings depend on. */
   factsJson: Map<string, string>;
+  /**
+   * The segment's tree holds an ERROR or MISSING node. Error recovery depends on the parse history, so the same text
+   * can come with another tree next time: such a segment's facts and findings are never reused.
+   */
+  hasError: boolean;
 }
 
 /** Python top-level nodes that form a segment of their own; other module-level statements are grouped in runs. */
@@ -165,14 +170,9 @@ export class Analyzer {
     const header = fileHeader(root, text, this.language);
     const providerKeys = new Map<string, string>();
     for (const p of this.providers) {
-      // The values in order, without the segments that have none: a segment added or removed elsewhere (a comment,
-      // a stray token) leaves the facts as they were.
-      const values: string[] = [];
-      for (const s of segments) {
-        const v = s.factsJson.get(p.id);
-        if (v !== undefined) values.push(v);
-      }
-      providerKeys.set(p.id, values.join('\u0000'));
+      // Every segment takes part, those without a value too: rules see which declaration holds a value
+      // (SegmentFact.node), so a value moving to another declaration is a change even when the values are the same.
+      providerKeys.set(p.id, segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000'));
     }
     const ruleBase = new Map<string, string>();
     for (const rule of this.active) {
@@ -187,12 +187,14 @@ export class Analyzer {
     // Match unchanged segments to the previous version's, in order, by text.
     const byKey = new Map<string, number[]>();
     this.prevSegments.forEach((s, i) => {
+      if (s.hasError) return;
       const l = byKey.get(s.key);
       if (l) l.push(i);
       else byKey.set(s.key, [i]);
     });
     const oldToNew = new Map<number, number>();
     const newToOld: (number | undefined)[] = segments.map((s, i) => {
+      if (s.hasError) return undefined;
       const l = byKey.get(s.key);
       const old = l?.shift();
       if (old !== undefined) oldToNew.set(old, i);
@@ -269,7 +271,7 @@ export class Analyzer {
    */
   private segment(root: Node, text: string): Segment[] {
     const prevFacts = new Map<string, Segment>();
-    for (const s of this.prevSegments) prevFacts.set(s.key, s);
+    for (const s of this.prevSegments) if (!s.hasError) prevFacts.set(s.key, s);
     const groups: Node[][] = [];
     const n = root.childCount;
     for (let i = 0; i < n; i++) {
@@ -285,9 +287,10 @@ export class Analyzer {
       const start = g === 0 ? 0 : nodes[0].startIndex;
       const end = g + 1 < groups.length ? groups[g + 1][0].startIndex : text.length;
       const key = text.slice(start, end);
-      const before = prevFacts.get(key);
+      const hasError = nodes.some((n) => n.hasError);
+      const before = hasError ? undefined : prevFacts.get(key);
       if (before) {
-        out.push({ key, start, end, nodes, facts: before.facts, factsJson: before.factsJson });
+        out.push({ key, start, end, nodes, facts: before.facts, factsJson: before.factsJson, hasError });
         return;
       }
       const facts = new Map<string, [number, unknown][]>();
@@ -308,7 +311,7 @@ export class Analyzer {
       for (const n of nodes) forgetChildren(n);
       const factsJson = new Map<string, string>();
       for (const [id, v] of facts) factsJson.set(id, JSON.stringify(v));
-      out.push({ key, start, end, nodes, facts, factsJson });
+      out.push({ key, start, end, nodes, facts, factsJson, hasError });
     });
     return out;
   }
