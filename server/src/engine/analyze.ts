@@ -123,7 +123,7 @@ export class Analyzer {
   private readonly query: Query | undefined;
   private prevSegments: Segment[] = [];
   private prevCaches: SegmentCache[] = [];
-  /** Per rule: the part of its cache key other than facts (style, options); a change re-runs it everywhere. */
+  /** Per rule: the part of its cache key other than facts (style, header, options); a change re-runs it everywhere. */
   private prevRuleBase = new Map<string, string>();
   private prevProviderKeys = new Map<string, string>();
 
@@ -229,7 +229,11 @@ export class Analyzer {
           if (rerun.includes(rule)) continue;
           const read = prev.reads.get(rule.code) ?? NO_READS;
           let readChanged = false;
-          for (const id of read) if (changedFacts.has(id)) readChanged = true;
+          for (const id of read) {
+            if (!changedFacts.has(id)) continue;
+            readChanged = true;
+            break;
+          }
           const stored = prev.byRule.get(rule.code) ?? [];
           // A fix that edits other declarations (a caller, a callee) was computed from their text, which may have changed.
           const reused = readChanged || stored.some(editsElsewhere) ? undefined : relocate(stored, oldToNew, segments);
