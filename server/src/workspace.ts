@@ -584,7 +584,7 @@ export class WorkspaceAnalysis {
       this.jobsInFlight++;
       let result: JobResult;
       try {
-        const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
+        const buf = ownBuffer(bytes);
         result = await this.ensurePool().run(
           { kind: 'analyze', path: rec.path, language: rec.language, bytes: buf, hash: key.contentHash, profile },
           { tag: q.scan, high: q.high, transfer: [buf.buffer as ArrayBuffer] },
@@ -620,11 +620,13 @@ export class WorkspaceAnalysis {
    * has not analysed yet: the main thread stays free for keystrokes. Rejects if no worker can run it.
    */
   async analyzeOffThread(fsPath: string, language: LanguageId, text: string, cfg: FileConfigLike): Promise<Finding[]> {
-    const bytes = Buffer.from(text, 'utf8');
+    const encoded = Buffer.from(text, 'utf8');
+    const hash = contentHash(encoded);
+    const bytes = ownBuffer(encoded);
     const profile = this.profileFor(cfg);
     const result = await this.ensurePool().run(
-      { kind: 'analyze', path: fsPath, language, bytes, hash: contentHash(bytes), profile },
-      { tag: 0, high: true, transfer: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [] },
+      { kind: 'analyze', path: fsPath, language, bytes, hash, profile },
+      { tag: 0, high: true, transfer: [bytes.buffer as ArrayBuffer] },
     );
     if (result.kind === 'analyzed') {
       for (const f of result.failures) this.log(`rule ${f.code} failed on ${fsPath}: ${f.error}`);
@@ -975,6 +977,14 @@ export class WorkspaceAnalysis {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     if (this.watchTimer) clearTimeout(this.watchTimer);
   }
+}
+
+/**
+ * The bytes in an ArrayBuffer of their own (a small Buffer is a view of Node's shared pool), so that posting them to
+ * a worker transfers them instead of copying.
+ */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
 /** Whether a path is a folder or inside it. */
