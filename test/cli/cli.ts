@@ -64,8 +64,8 @@ export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv
 }
 
 /** Runs the CLI with `--format json` and parses its output. */
-export function runJson(args: readonly string[], cwd: string): RunResult & { json: JsonReport } {
-  const r = run(['check', '--format', 'json', ...args], cwd);
+export function runJson(args: readonly string[], cwd: string, uid?: number): RunResult & { json: JsonReport } {
+  const r = run(['check', '--format', 'json', ...args], cwd, {}, uid);
   let json: JsonReport;
   try {
     json = JSON.parse(r.stdout) as JsonReport;

@@ -189,8 +189,8 @@ describe('steady check file discovery', function () {
     for (const p of ['main.go', 'locked/x.go']) chmodSync(path.join(dir, p), 0o644);
     chmodSync(path.join(dir, 'locked'), 0o000);
     try {
-      const r = run(['check', '--format', 'json', '--no-cache', '--select', 'GO404'], dir, {}, uid);
-      assert.deepEqual(JSON.parse(r.stdout).diagnostics.map((d: { path: string }) => d.path), ['main.go']);
+      const r = runJson(['--no-cache', '--select', 'GO404'], dir, uid);
+      assert.deepEqual(r.json.diagnostics.map((d) => d.path), ['main.go']);
       assert.match(r.stderr, /^steady: skipping locked: permission denied$/m);
     } finally {
       chmodSync(path.join(dir, 'locked'), 0o755);
