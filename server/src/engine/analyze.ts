@@ -46,9 +46,12 @@ interface Segment {
   end: number;
   /** The top-level nodes of the segment: one declaration, or a run of module-level Python statements. */
   nodes: Node[];
-  /** Fact values by provider, as [index into nodes, value] pairs. */
+  /**
+   * Fact values by provider, as [index into nodes, value] pairs. Facts are collected when first needed (a rule reads
+   * them, or a reused finding depends on them), and shared with the next version's segment of the same text.
+   */
   facts: Map<string, [number, unknown][]>;
-  /** The JSON of each provider's values, the part of the cache key that other segments' findings depend on. */
+  /** The JSON of each collected provider's values, the part of the cache key other segments' findings depend on. */
   factsJson: Map<string, string>;
   /**
    * The segment's tree holds an ERROR or MISSING node. Error recovery depends on the parse history, so the same text
@@ -118,7 +121,7 @@ export function kindsQuery(language: LanguageId, kinds: readonly string[]): Quer
  */
 export class Analyzer {
   private readonly dispatch = new Map<string, Rule[]>();
-  private readonly providers: FactProvider<unknown>[] = [];
+  private readonly providers = new Map<string, FactProvider<unknown>>();
   private readonly active: Rule[] = [];
   private readonly query: Query | undefined;
   private prevSegments: Segment[] = [];
@@ -131,7 +134,6 @@ export class Analyzer {
     readonly language: LanguageId,
     readonly rules: readonly Rule[],
   ) {
-    const seen = new Set<string>();
     for (const rule of rules) {
       if (rule.language !== language) continue;
       this.active.push(rule);
@@ -140,12 +142,7 @@ export class Analyzer {
         if (!list) this.dispatch.set(k, (list = []));
         list.push(rule);
       }
-      for (const p of rule.facts ?? []) {
-        if (!seen.has(p.id)) {
-          seen.add(p.id);
-          this.providers.push(p);
-        }
-      }
+      for (const p of rule.facts ?? []) if (!this.providers.has(p.id)) this.providers.set(p.id, p);
     }
     this.query = this.dispatch.size ? kindsQuery(language, [...this.dispatch.keys()]) : undefined;
   }
@@ -168,20 +165,24 @@ export class Analyzer {
     // Fix helpers that add an import read the file's header (package clause, docstring, comments and imports) and the
     // kind of statement after it, so a change there invalidates every segment too.
     const header = fileHeader(root, text, this.language);
+    // A provider's key joins every segment's values, those without a value too: rules see which declaration holds a
+    // value (SegmentFact.node), so a value moving to another declaration is a change even when the values are the same.
+    // Keys are computed only for providers that are read, so facts nobody needs in this version are never collected.
     const providerKeys = new Map<string, string>();
-    for (const p of this.providers) {
-      // Every segment takes part, those without a value too: rules see which declaration holds a value
-      // (SegmentFact.node), so a value moving to another declaration is a change even when the values are the same.
-      providerKeys.set(p.id, segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000'));
-    }
+    const keyOf = (p: FactProvider<unknown>): string => {
+      let key = providerKeys.get(p.id);
+      if (key === undefined) {
+        this.collect(p, segments, text);
+        key = segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000');
+        providerKeys.set(p.id, key);
+      }
+      return key;
+    };
     const ruleBase = new Map<string, string>();
     for (const rule of this.active) {
       const options = opts.ruleOptions?.[rule.code];
       ruleBase.set(rule.code, style + '\u0001' + header + '\u0001' + (options ? JSON.stringify(options) : ''));
     }
-    // Facts whose combined value changed: a rule re-runs on an unchanged segment only if it read one of them there.
-    const changedFacts = new Set<string>();
-    for (const [id, key] of providerKeys) if (this.prevProviderKeys.get(id) !== key) changedFacts.add(id);
     const failures: RuleFailure[] = [];
 
     // Match unchanged segments to the previous version's, in order, by text.
@@ -206,6 +207,20 @@ export class Analyzer {
     // test in test/unit/incremental.test.ts holds this to account.
     const broken = segments.some((s) => s.nodes.some((n) => n.isError || n.type === 'ERROR'));
     const stale = this.active.filter((r) => this.prevRuleBase.get(r.code) !== ruleBase.get(r.code));
+    // Facts whose combined value changed, among those a reusable finding depends on: a rule re-runs on an unchanged
+    // segment only if it read one of them there. A provider without a previous key counts as changed.
+    const changedFacts = new Set<string>();
+    if (!broken) {
+      const needed = new Set<string>();
+      newToOld.forEach((old) => {
+        if (old === undefined) return;
+        for (const read of this.prevCaches[old].reads.values()) for (const id of read) needed.add(id);
+      });
+      for (const id of needed) {
+        const p = this.providers.get(id);
+        if (!p || this.prevProviderKeys.get(id) !== keyOf(p)) changedFacts.add(id);
+      }
+    }
 
     const caches: SegmentCache[] = [];
     const findings: Finding[] = [];
@@ -213,7 +228,7 @@ export class Analyzer {
     // Memoised values of the file (keyed on the root) live for the whole analysis; those of other nodes only while
     // their segment is visited, so that a large file does not keep every segment's nodes alive at once.
     const memo = { file: new Map<string, MemoEntry>(), segment: new Map<string, MemoEntry>() };
-    const ctxBase = this.makeContext(text, root, segments, opts);
+    const ctxBase = this.makeContext(text, root, segments, opts, keyOf);
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       const old = broken ? undefined : newToOld[i];
@@ -293,31 +308,29 @@ export class Analyzer {
       const key = text.slice(start, end);
       const hasError = nodes.some((n) => n.hasError);
       const before = hasError ? undefined : prevFacts.get(key);
-      if (before) {
-        out.push({ key, start, end, nodes, facts: before.facts, factsJson: before.factsJson, hasError });
-        return;
-      }
-      const facts = new Map<string, [number, unknown][]>();
-      for (const p of this.providers) {
-        nodes.forEach((node, k) => {
-          let v: unknown;
-          try {
-            v = p.collect(node, text);
-          } catch {
-            v = undefined;
-          }
-          if (v === undefined) return;
-          let l = facts.get(p.id);
-          if (!l) facts.set(p.id, (l = []));
-          l.push([k, v]);
-        });
-      }
-      for (const n of nodes) forgetChildren(n);
-      const factsJson = new Map<string, string>();
-      for (const [id, v] of facts) factsJson.set(id, JSON.stringify(v));
-      out.push({ key, start, end, nodes, facts, factsJson, hasError });
+      out.push({ key, start, end, nodes, facts: before?.facts ?? new Map(), factsJson: before?.factsJson ?? new Map(), hasError });
     });
     return out;
+  }
+
+  /** Collects a provider's values on every segment that does not hold them yet. */
+  private collect(p: FactProvider<unknown>, segments: Segment[], text: string): void {
+    for (const s of segments) {
+      if (s.factsJson.has(p.id)) continue;
+      const values: [number, unknown][] = [];
+      s.nodes.forEach((node, k) => {
+        let v: unknown;
+        try {
+          v = p.collect(node, text);
+        } catch {
+          v = undefined;
+        }
+        if (v !== undefined) values.push([k, v]);
+      });
+      for (const n of s.nodes) forgetChildren(n);
+      if (values.length) s.facts.set(p.id, values);
+      s.factsJson.set(p.id, values.length ? JSON.stringify(values) : '');
+    }
   }
 
   private makeContext(
@@ -325,6 +338,7 @@ export class Analyzer {
     root: Node,
     segments: Segment[],
     opts: AnalyzeOptions,
+    keyOf: (p: FactProvider<unknown>) => string,
   ): Omit<RuleContext, 'report' | 'options' | 'memo'> {
     const factLists = new Map<string, SegmentFact<unknown>[]>();
     const language = this.language;
@@ -337,6 +351,7 @@ export class Analyzer {
       facts<T>(p: FactProvider<T>): SegmentFact<T>[] {
         let l = factLists.get(p.id);
         if (!l) {
+          keyOf(p as FactProvider<unknown>);
           l = [];
           for (const s of segments) for (const [k, value] of s.facts.get(p.id) ?? []) l.push({ node: s.nodes[k], value });
           factLists.set(p.id, l);
