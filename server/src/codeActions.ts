@@ -51,7 +51,7 @@ export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]
         end: doc.lines.offset(e.range.end),
         newText: e.newText,
       }));
-      baseErrors ??= doc.tree ? countSyntaxErrors(doc.tree.rootNode) : syntaxErrorCount(doc.language, doc.text);
+      baseErrors ??= doc.tree ? countSyntaxErrors(doc.syntax()!) : syntaxErrorCount(doc.language, doc.text);
       if (!fixKeepsSyntax(doc.language, doc.text, edits, baseErrors)) return;
       out.push({
         title: fx.title,
@@ -96,14 +96,14 @@ export function disableForFile(doc: OpenDocument, d: Diagnostic): CodeAction {
   const nl = doc.text.includes('\r\n') ? '\r\n' : '\n';
   const marker = doc.language === 'go' ? '//' : '#';
   const comment = `${marker} steady:ignore-file ${code} TODO: say why this is safe`;
-  const existing = doc.tree ? findSuppressions(doc.text, doc.tree.rootNode, doc.language).find((s) => s.fileLevel && s.ids.length > 0) : undefined;
+  const existing = doc.tree ? findSuppressions(doc.text, doc.syntax()!, doc.language).find((s) => s.fileLevel && s.ids.length > 0) : undefined;
   let at: number;
   let newText: string;
   if (existing) {
     at = existing.idRanges[existing.idRanges.length - 1].end;
     newText = `, ${code}`;
   } else if (doc.language === 'go') {
-    const pkg = doc.tree?.rootNode.children.find((c) => c?.type === 'package_clause');
+    const pkg = doc.syntax()?.children.find((c) => c?.type === 'package_clause');
     if (pkg) {
       const lineEnd = doc.text.indexOf('\n', pkg.endIndex);
       at = lineEnd === -1 ? doc.text.length : doc.text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;

@@ -4,6 +4,7 @@
  */
 import type { Edit, Point, Tree } from 'web-tree-sitter';
 import { Analyzer } from './engine/analyze';
+import { syntaxTree, type Node } from './engine/syntax';
 import type { Rule } from './engine/rule';
 import { sharedParser, type LanguageId } from './languages';
 import { LineIndex, type Range } from './lineIndex';
@@ -22,6 +23,7 @@ export class OpenDocument {
   analyzerRules?: readonly Rule[];
   /** The most recent analysis, keyed by the version it was made for. */
   result?: { version: number; payload: unknown };
+  private ownSyntax?: { text: string; root: Node };
 
   constructor(
     readonly uri: string,
@@ -35,6 +37,15 @@ export class OpenDocument {
   get lines(): LineIndex {
     if (!this.index || this.index.text !== this.text) this.index = new LineIndex(this.text);
     return this.index;
+  }
+
+  /** The syntax tree of the current version (the analyzer's when it has analysed this text), or null without a tree. */
+  syntax(): Node | null {
+    if (!this.tree) return null;
+    const analysed = this.analyzer?.rootOf(this.text);
+    if (analysed) return analysed;
+    if (this.ownSyntax?.text !== this.text) this.ownSyntax = { text: this.text, root: syntaxTree(this.tree, this.text) };
+    return this.ownSyntax.root;
   }
 
   /** The incremental analyzer for a rule set. */

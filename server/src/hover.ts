@@ -7,11 +7,12 @@ import { findRule } from './rules';
 
 /** The hover for a position of a document, when it is on a rule code or name of a `steady:ignore` comment. */
 export function suppressionHover(doc: OpenDocument, position: Position): Hover | null {
-  if (!doc.tree) return null;
+  const root = doc.syntax();
+  if (!root) return null;
   const offset = doc.lines.offset(position);
-  const comment = doc.tree.rootNode.descendantForIndex(offset);
+  const comment = root.descendantForIndex(offset);
   if (!comment || comment.type !== 'comment' || !comment.text.includes('steady:ignore')) return null;
-  const sups = findSuppressions(doc.text, doc.tree.rootNode, doc.language).filter((s) => s.start === comment.startIndex);
+  const sups = findSuppressions(doc.text, root, doc.language).filter((s) => s.start === comment.startIndex);
   for (const s of sups) {
     for (let i = 0; i < s.ids.length; i++) {
       const r = s.idRanges[i];

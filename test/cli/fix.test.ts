@@ -8,7 +8,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkFile } from '../../server/src/checkFile';
 import { noticesOf } from '../../server/src/cli';
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../server/src/engine/syntax';
 import { defineRule, type Rule, type TextEdit } from '../../server/src/engine/rule';
 import { loadLanguages } from '../../server/src/languages';
 import { cleanProjects, GO_SIGNAL, GO_SIGNAL_FIXED, project, run, runJson } from './cli';

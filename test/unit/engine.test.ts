@@ -4,6 +4,7 @@ import { Analyzer } from '../../server/src/engine/analyze';
 import { addGoImport, addPythonImport, applyEdits } from '../../server/src/engine/fix';
 import { defineRule, type FactProvider, type Rule } from '../../server/src/engine/rule';
 import { analyzeText } from '../../server/src/engine/run';
+import { syntaxTree } from '../../server/src/engine/syntax';
 import { parseSuppressionBody } from '../../server/src/engine/suppress';
 import { checkAbi, languageForPath, loadLanguages, sharedParser } from '../../server/src/languages';
 import { RULES, findRule } from '../../server/src/rules';
@@ -273,7 +274,7 @@ def recv(sock):
   describe('fix helpers', () => {
     const go = (src: string) => {
       const tree = sharedParser('go').parse(src)!;
-      const e = addGoImport(src, tree.rootNode, 'sync');
+      const e = addGoImport(src, syntaxTree(tree, src), 'sync');
       tree.delete();
       return e ? applyEdits(src, [e]) : src;
     };
@@ -286,7 +287,7 @@ def recv(sock):
     it('adds a Python import after the last import, or after the docstring', () => {
       const py = (src: string) => {
         const tree = sharedParser('python').parse(src)!;
-        const e = addPythonImport(src, tree.rootNode, 'contextlib');
+        const e = addPythonImport(src, syntaxTree(tree, src), 'contextlib');
         tree.delete();
         return e ? applyEdits(src, [e]) : src;
       };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../server/src/engine/syntax';
 import type { Rule, TextEdit } from '../../server/src/engine/rule';
 import { loadLanguages } from '../../server/src/languages';
 import { RULES } from '../../server/src/rules';

@@ -7,13 +7,12 @@
  * reused when the segment's text is unchanged and the file's facts (see FactProvider) are unchanged; every offset
  * a cached finding holds is stored relative to the segment that contains it and moved with that segment.
  */
-import type { Node, Tree } from 'web-tree-sitter';
-import { Query } from 'web-tree-sitter';
-import { getLanguage, type LanguageId } from '../languages';
+import type { Tree } from 'web-tree-sitter';
+import type { LanguageId } from '../languages';
 import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
 import { eol, indentUnit } from './fix';
 import { applySuppressions } from './suppress';
-import { forgetChildren, resetWalks } from './walk';
+import { SyntaxSource, type Node } from './syntax';
 
 /** A rule that threw on a file: logged by the front end, and the rest of the file's findings still arrive. */
 export interface RuleFailure {
@@ -98,20 +97,6 @@ export function isTestPath(p: string, language: LanguageId): boolean {
   return /^test_.*\.py$/.test(base) || /_test\.py$/.test(base) || base === 'conftest.py';
 }
 
-const queries = new Map<string, Query>();
-
-/** One compiled query capturing every node of the given kinds (compiled once per kind set). */
-export function kindsQuery(language: LanguageId, kinds: readonly string[]): Query {
-  const sorted = [...new Set(kinds)].sort();
-  const key = `${language}:${sorted.join(',')}`;
-  let q = queries.get(key);
-  if (!q) {
-    q = new Query(getLanguage(language), sorted.length ? `[${sorted.map((k) => `(${k})`).join(' ')}] @node` : '');
-    queries.set(key, q);
-  }
-  return q;
-}
-
 /**
  * Analyses successive versions of one file, reusing the findings of unchanged declarations. One instance per open
  * document; a one-shot analysis is `new Analyzer(...).analyze(...)`.
@@ -123,7 +108,8 @@ export class Analyzer {
   private readonly dispatch = new Map<string, Rule[]>();
   private readonly providers = new Map<string, FactProvider<unknown>>();
   private readonly active: Rule[] = [];
-  private readonly query: Query | undefined;
+  /** The syntax tree of the previous version, whose unchanged nodes the next version keeps. */
+  private readonly source = new SyntaxSource();
   private prevSegments: Segment[] = [];
   private prevCaches: SegmentCache[] = [];
   /** Per rule: the part of its cache key other than facts (style, header, options); a change re-runs it everywhere. */
@@ -144,21 +130,19 @@ export class Analyzer {
       }
       for (const p of rule.facts ?? []) if (!this.providers.has(p.id)) this.providers.set(p.id, p);
     }
-    this.query = this.dispatch.size ? kindsQuery(language, [...this.dispatch.keys()]) : undefined;
   }
 
   /** Analyses `text`, whose current syntax tree is `tree` (owned by the caller). */
   analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
-    resetWalks();
-    try {
-      return this.run(text, tree, opts);
-    } finally {
-      resetWalks();
-    }
+    return this.run(text, this.source.update(tree, text), opts);
   }
 
-  private run(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
-    const root = tree.rootNode;
+  /** The syntax tree of the last analysed version, if that version's text is `text`. */
+  rootOf(text: string): Node | undefined {
+    return this.source.rootNode && this.source.text === text ? this.source.rootNode : undefined;
+  }
+
+  private run(text: string, root: Node, opts: AnalyzeOptions): AnalysisResult {
     const segments = this.segment(root, text);
     // Fix helpers follow file-wide style (line endings, indent unit), so a change of style invalidates every segment.
     const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
@@ -265,7 +249,6 @@ export class Analyzer {
         analyzed++;
         memo.segment.clear();
         const found = this.visit(seg, rerun, ctxBase, memo, reads, failures, opts.path, opts.ruleOptions);
-        for (const n of seg.nodes) forgetChildren(n);
         findings.push(...found);
         for (const f of found) {
           let l = byRule.get(f.code);
@@ -327,7 +310,6 @@ export class Analyzer {
         }
         if (v !== undefined) values.push([k, v]);
       });
-      for (const n of s.nodes) forgetChildren(n);
       if (values.length) s.facts.set(p.id, values);
       s.factsJson.set(p.id, values.length ? JSON.stringify(values) : '');
     }
@@ -376,7 +358,7 @@ export class Analyzer {
     ruleOptions?: AnalyzeOptions['ruleOptions'],
   ): Finding[] {
     const found: Finding[] = [];
-    if (!this.query) return found;
+    if (!this.dispatch.size) return found;
     const failed = new Set<string>();
     const wanted = rules === this.active ? undefined : new Set(rules);
     const contexts = new Map<Rule, RuleContext>();
@@ -422,20 +404,22 @@ export class Analyzer {
       }
       return ctx;
     };
-    for (const top of seg.nodes) {
-      const captures = this.query.captures(top);
-      for (const { node } of captures) {
-        if (node.startIndex < top.startIndex || node.endIndex > top.endIndex) continue;
-        const list = this.dispatch.get(node.type);
-        if (!list) continue;
-        for (const rule of list) {
-          if (failed.has(rule.code) || (wanted && !wanted.has(rule))) continue;
-          try {
-            rule.check(node, contextOf(rule));
-          } catch (e) {
-            failed.add(rule.code);
-            failures.push({ code: rule.code, path, error: (e as Error)?.stack ?? String(e) });
-          }
+    // Every named node of the segment in document order (pre-order), handed to the rules that want its kind.
+    const stack: Node[] = [];
+    for (let k = seg.nodes.length - 1; k >= 0; k--) stack.push(seg.nodes[k]);
+    while (stack.length) {
+      const node = stack.pop()!;
+      const kids = node.children;
+      for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
+      const list = node.isNamed ? this.dispatch.get(node.type) : undefined;
+      if (!list) continue;
+      for (const rule of list) {
+        if (failed.has(rule.code) || (wanted && !wanted.has(rule))) continue;
+        try {
+          rule.check(node, contextOf(rule));
+        } catch (e) {
+          failed.add(rule.code);
+          failures.push({ code: rule.code, path, error: (e as Error)?.stack ?? String(e) });
         }
       }
     }

@@ -2,7 +2,7 @@
  * Helpers that build fix edits (insert a statement with the right indentation, add an import, add a struct field,
  * add a keyword argument) and apply or validate them. Rules build edits with these, not by ad-hoc splicing.
  */
-import type { Node } from 'web-tree-sitter';
+import { syntaxTree, type Node } from './syntax';
 import { sharedParser, type LanguageId } from '../languages';
 import type { Finding, Fix, TextEdit } from './rule';
 import { lineOf, lineStartsOf } from './suppress';
@@ -214,7 +214,7 @@ export function syntaxErrorCount(language: LanguageId, text: string): number {
   const tree = sharedParser(language).parse(text);
   if (!tree) return Number.MAX_SAFE_INTEGER;
   try {
-    return countSyntaxErrors(tree.rootNode);
+    return countSyntaxErrors(syntaxTree(tree, text));
   } finally {
     tree.delete();
   }

@@ -2,10 +2,10 @@
  * Shared Go analyses (RULES.md §0): syntax helpers, the per-file function index (a fact, so it is rebuilt only for
  * declarations that changed) and lock regions.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './syntax';
 import { addGoImport, indentAt, insertAfter, lineStart, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
-import { flatAncestors, walkNamedDescendants } from './walk';
+import { ancestorChain, walkNamedDescendants } from './walk';
 
 /** Node types that start a new function scope. */
 export const GO_FUNCS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
@@ -1147,40 +1147,9 @@ export function topLevelMentions(ctx: RuleContext, node: Node, word: string): bo
   return ctx.memo(top, `mentions:${word}`, () => ctx.text.slice(top.startIndex, top.endIndex).includes(word));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Ancestor chains: tree-sitter finds a node's parent by descending from the root, so walking up from a node nested
-// thousands of levels deep costs depth² steps; one cursor descent finds every ancestor at once.
-
-/** The ancestors of `node`, the root first and its parent last, from one descent of the tree (memoized). */
-export function ancestorsOf(ctx: RuleContext, node: Node): Node[] {
-  return ctx.memo(node, 'ancestors', () => {
-    // Inside a subtree a walk has flattened, the walk knows each node's parent: only the chain above that subtree's
-    // root needs the descent (a few levels, where a function declaration is the subtree).
-    const inner = flatAncestors(node);
-    if (inner) return [...ancestorsOf(ctx, inner[0]), ...inner];
-    const out: Node[] = [];
-    const cursor = node.tree.rootNode.walk();
-    let found = false;
-    try {
-      for (let guard = 0; guard < 1_000_000; guard++) {
-        const cur = cursor.currentNode;
-        if (cur.id === node.id) {
-          found = true;
-          break;
-        }
-        out.push(cur);
-        if (!cursor.gotoFirstChild()) break;
-        while (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) if (!cursor.gotoNextSibling()) break;
-        if (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) break;
-      }
-    } finally {
-      cursor.delete();
-    }
-    if (found) return out;
-    const up: Node[] = [];
-    for (let n = node.parent; n; n = n.parent) up.unshift(n);
-    return up;
-  });
+/** The ancestors of `node`, the root first and its parent last. */
+export function ancestorsOf(_ctx: RuleContext, node: Node): Node[] {
+  return ancestorChain(node);
 }
 
 /** The nearest enclosing function_declaration, method_declaration or func_literal (see ancestorsOf). */
@@ -1296,7 +1265,7 @@ export function redeclaredBetween(fn: Node, expr: Node, from: number, to: number
     (n) => {
       if (found || n.startIndex >= to) return false;
       if (n.endIndex <= from) return false;
-      let left: (Node | null)[] = [];
+      let left: readonly (Node | null)[] = [];
       if (n.type === 'short_var_declaration' || (n.type === 'range_clause' && n.children.some((c) => c?.type === ':='))) left = n.childForFieldName('left')?.namedChildren ?? [];
       else if (n.type === 'var_spec') left = n.childrenForFieldName('name');
       if (n.startIndex >= from && left.some((x) => x && names.has(x.text))) found = true;

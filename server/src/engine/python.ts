@@ -7,8 +7,7 @@
  * runs of other module-level statements between them. Code in one segment may look at its own tree freely; anything
  * from another segment comes from the `pyFacts` provider below.
  */
-import type { Node } from 'web-tree-sitter';
-import { kindsQuery } from './analyze';
+import type { Node } from './syntax';
 import { eol, indentAt, lineEnd, lineStart, startsLine } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 
@@ -19,8 +18,8 @@ import type { FactProvider, RuleContext, TextEdit } from './rule';
 export const PY_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
 
 /**
- * Visits the named descendants of `node` in document order, iteratively (a tree cursor, so deep nesting cannot
- * overflow the stack); a visit returning false skips that node's children. Nested scopes (functions, lambdas,
+ * Visits the named descendants of `node` in document order, iteratively (so deep nesting cannot overflow the
+ * stack); a visit returning false skips that node's children. Nested scopes (functions, lambdas,
  * classes) are visited but not entered unless `enterScopes` is set. With `only`, just the nodes of those types are
  * handed to `visit` (the walk still descends through the others).
  */
@@ -30,51 +29,34 @@ export function forEachDescendant(
   enterScopes = false,
   only?: ReadonlySet<string>,
 ): void {
-  if (only) {
-    forEachOfTypes(node, visit, enterScopes, only);
-    return;
-  }
-  const cursor = node.walk();
-  try {
-    if (!cursor.gotoFirstChild()) return;
-    for (;;) {
-      let descend = false;
-      if (cursor.nodeIsNamed) descend = visit(cursor.currentNode) !== false && (enterScopes || !PY_SCOPES.has(cursor.nodeType));
-      if (descend && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent() || cursor.currentDepth === 0) return;
-      }
+  // An explicit stack of (children, next index): nesting thousands of levels deep must not overflow the call stack.
+  const lists: (readonly Node[])[] = [node.namedChildren];
+  const at: number[] = [0];
+  while (lists.length) {
+    const top = lists.length - 1;
+    const list = lists[top];
+    if (at[top] >= list.length) {
+      lists.pop();
+      at.pop();
+      continue;
     }
-  } finally {
-    cursor.delete();
+    const n = list[at[top]++];
+    if ((!only || only.has(n.type)) && visit(n) === false) continue;
+    if (!enterScopes && PY_SCOPES.has(n.type)) continue;
+    if (n.children.length) {
+      lists.push(n.namedChildren);
+      at.push(0);
+    }
   }
 }
 
 /**
- * forEachDescendant restricted to some node types: one compiled query finds them in the wasm side, in document
- * order, so the nodes of other types never cross into JavaScript.
- */
-function forEachOfTypes(node: Node, visit: (n: Node) => void | false, enterScopes: boolean, only: ReadonlySet<string>): void {
-  const types = enterScopes ? [...only] : [...only, ...PY_SCOPES];
-  const captures = kindsQuery('python', types).captures(node);
-  // Nodes starting before skipEnd lie inside a subtree the visitor skipped (captures come in pre-order).
-  let skipEnd = -1;
-  for (const { node: n } of captures) {
-    if (n.id === node.id || n.startIndex < node.startIndex || n.endIndex > node.endIndex) continue;
-    if (n.startIndex < skipEnd || (n.startIndex === skipEnd && n.endIndex === skipEnd)) continue;
-    const wanted = only.has(n.type);
-    if ((wanted && visit(n) === false) || (!enterScopes && PY_SCOPES.has(n.type))) skipEnd = n.endIndex;
-  }
-}
-
-/**
- * The ancestors of `node`, outermost first (the root … its parent). tree-sitter finds a node's parent by walking down
- * from the root, so an upward walk costs depth² steps; this one walks down once.
+ * The ancestors of `node`, outermost first (the root … its parent).
  */
 export function ancestorsOf(node: Node): Node[] {
   const out: Node[] = [];
-  for (let n: Node | null = node.tree.rootNode; n && n.id !== node.id; n = n.childWithDescendant(node)) out.push(n);
-  return out;
+  for (let p = node.parent; p; p = p.parent) out.push(p);
+  return out.reverse();
 }
 
 /** The nearest enclosing function_definition (lambdas are looked through); null at module level or in a class body. */

@@ -2,7 +2,7 @@
  * Rule types. The engine and the rules know nothing of LSP: positions are UTF-16 offsets into the file's text
  * (web-tree-sitter's startIndex/endIndex), translated to lines and columns by the front ends.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './syntax';
 import type { LanguageId } from '../languages';
 
 /** How bad a finding is; maps to LSP DiagnosticSeverity. */

@@ -2,7 +2,7 @@
  * Suppression comments (RULES.md §0): `steady:ignore ID[,ID…] reason` on the anchor line or alone on the line
  * above it, and `steady:ignore-file ID[,ID…] reason` among the file's leading comments.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './syntax';
 import type { LanguageId } from '../languages';
 import type { Finding, Fix, Rule, TextEdit } from './rule';
 

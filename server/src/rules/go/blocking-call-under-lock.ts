@@ -2,7 +2,7 @@
  * GO105 blocking-call-under-lock: a sleep, a wait, a subprocess, a network or file call, or a channel operation
  * made while an exclusive lock is held, directly or through a same-file method.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   GO_FUNCS,
   ancestorsOf,
@@ -79,7 +79,7 @@ function localTypeOf(fn: Node, name: string): string {
       const i = left.findIndex((x) => x?.text === name);
       if (i < 0) return;
       const right = n.childForFieldName('right')?.namedChildren.filter((x) => x && x.type !== 'comment') ?? [];
-      let v = right[right.length === left.length ? i : 0];
+      let v: Node | null | undefined = right[right.length === left.length ? i : 0];
       if (v?.type === 'unary_expression' && v.child(0)?.type === '&') v = v.childForFieldName('operand');
       if (v?.type === 'composite_literal') found = v.childForFieldName('type')?.text ?? '';
       else if (v?.type === 'call_expression') found = calleeText(v) + '()';

@@ -1,5 +1,5 @@
 /** GO406 blocking-chan-op-ignores-cancel: a bare send or receive in a function that otherwise selects on cancellation. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { indentAt } from '../../engine/fix';
 import { GO_FUNCS, ancestorsOf, calleeText, callArgs, forEachDescendant, isStopChannel, paramsOf, replaceStatement } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext } from '../../engine/rule';

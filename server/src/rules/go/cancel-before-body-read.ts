@@ -1,5 +1,5 @@
 /** GO405 cancel-before-body-read: `defer cancel()` in a function that returns a stream still reading from the context. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, eol, insertBefore, lineEnd, lineStart, replaceNode } from '../../engine/fix';
 import {
   ancestorsOf,

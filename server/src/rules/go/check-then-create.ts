@@ -1,5 +1,5 @@
 /** GO702 check-then-create: a path checked with Stat (or an *Exists helper) and then created without O_EXCL. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

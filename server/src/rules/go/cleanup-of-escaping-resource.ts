@@ -3,7 +3,7 @@
  * path or handle escapes the function (returned, stored, sent, published in the environment, used by a goroutine),
  * so whoever receives it gets a deleted file or a closed handle.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   GO_FUNCS,
   ancestorsOf,

@@ -2,7 +2,7 @@
  * GO101 close-guarded-by-flag: a shared channel closed behind a check that is not atomic with the close (a bool
  * flag or a select probe), or closed without any guard in a teardown method, so a second close panics.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, goImports, indentAt } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO407 context-cancel-not-called: the cancel function of `context.WithCancel/Timeout/Deadline…` is dropped. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { insertBefore, replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

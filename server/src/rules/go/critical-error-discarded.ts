@@ -1,5 +1,5 @@
 /** GO301 critical-error-discarded: the error of a data-integrity call, or of a same-file function, is dropped. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, findGoImportSpec, insertAfter, lineStart, replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO403 fatal-exit-skips-cleanup: `log.Fatal*`/`os.Exit` in goroutines, library code, or after deferred cleanup. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { changeGoImports } from '../../engine/fix';
 import {
   callArgs,

@@ -1,5 +1,5 @@
 /** GO401 goroutine-loop-without-exit: `for range ticker.C` or `for { select … }` with no way out. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, indentAt } from '../../engine/fix';
 import {
   addAlignedStructField,

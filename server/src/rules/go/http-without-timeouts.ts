@@ -1,5 +1,5 @@
 /** GO601 http-without-timeouts: HTTP servers and clients that can wait forever on a slow or silent peer. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, eol, indentAt, replaceNode } from '../../engine/fix';
 import { callArgs, calleeText, enclosingFuncOf, forEachDescendant, goHeader, goImportPaths, goPackageName, topLevelMentions, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';

@@ -2,7 +2,7 @@
  * GO102 lock-held-on-return: a `return` (or a goto, break, continue or panic) that leaves a critical section opened
  * by a non-deferred `M.Lock()` without the unlock the other paths run, so the mutex stays locked for good.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { insertAfter, insertBefore, lineEnd, lineStart, startsLine } from '../../engine/fix';
 import {
   calleeText,

@@ -1,5 +1,5 @@
 /** GO703 non-atomic-file-publish: a file published under its final name before the work that can still fail, or rewritten in place. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, replaceNode } from '../../engine/fix';
 import { addGoImports, callArgs, calleeText, enclosingFuncOf, forEachDescendant, goFunctions, goHeader, redeclaredBetween, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';

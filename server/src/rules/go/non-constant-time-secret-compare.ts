@@ -2,7 +2,7 @@
  * GO802 non-constant-time-secret-compare: a secret (API key, token, password, signature) compared with a value from
  * the request using `==`/`!=`, which returns as soon as a byte differs and so leaks the secret through timing.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport } from '../../engine/fix';
 import { calleeText, callArgs, enclosingFuncOf, forEachDescendant, goHeader, unparen } from '../../engine/golang';
 import { defineRule, type TextEdit } from '../../engine/rule';

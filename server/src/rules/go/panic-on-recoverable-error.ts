@@ -1,5 +1,5 @@
 /** GO302 panic-on-recoverable-error: `panic` on an error a caller could handle, in library or worker code. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, insertAfter, replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO501 peer-keyed-map-without-eviction: a long-lived map keyed by a client-supplied value that nothing ever shrinks. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { indentAt, insertBefore } from '../../engine/fix';
 import {
   ancestorsOf,

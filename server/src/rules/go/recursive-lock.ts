@@ -2,7 +2,7 @@
  * GO103 recursive-lock: inside a critical section, a call to a same-file method or function that locks the same
  * mutex again. Go mutexes are not reentrant, so the goroutine deadlocks on itself.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { replaceNode } from '../../engine/fix';
 import {
   bodyItems,

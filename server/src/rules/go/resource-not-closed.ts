@@ -1,5 +1,5 @@
 /** GO203 resource-not-closed: a file, connection, listener, database handle or rows opened and never closed. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { indentAt, replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO201 response-body-not-closed: an HTTP response whose body is never closed, or left open by a retry loop. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { insertBefore, startsLine } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO404 signal-notify-without-sigterm: `signal.Notify` that traps the interrupt but not SIGTERM. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport } from '../../engine/fix';
 import { callArgs, calleeText, goHeader } from '../../engine/golang';
 import { defineRule, type TextEdit } from '../../engine/rule';

@@ -1,5 +1,5 @@
 /** GO901 ticker-interval-unvalidated: a ticker interval or allocation size taken from configuration without a bound check. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, insertBefore, replaceNode } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -1,5 +1,5 @@
 /** GO701 unchecked-close-of-written-file: a file opened for writing whose only Close is a deferred, unchecked one. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { indentAt, insertBefore, replaceNode, startsLine } from '../../engine/fix';
 import {
   ancestorsOf,

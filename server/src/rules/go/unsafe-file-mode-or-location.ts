@@ -2,7 +2,7 @@
  * GO801 unsafe-file-mode-or-location: a file or directory created world-writable, a secret written readable by
  * other users, or a fixed path in a shared temporary directory.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { removeGoImport, replaceNode } from '../../engine/fix';
 import { addGoImports, callArgs, calleeText, enclosingFuncOf, enclosingTopFuncOf, forEachDescendant, goHeader, goQualifierUses, localBinding, qualifierUses, unparen } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';

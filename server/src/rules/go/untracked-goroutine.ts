@@ -1,5 +1,5 @@
 /** GO402 untracked-goroutine: a long-running goroutine of a type with a Stop method that nothing waits for. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { addGoImport, indentAt, insertBefore } from '../../engine/fix';
 import {
   GO_FUNCS,

@@ -2,7 +2,7 @@
  * GO104 write-under-rlock: a write to shared state (a map, a field, an element reached through a range variable)
  * while only the read side of a sync.RWMutex is held, so concurrent readers write at the same time.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { indentAt, replaceNode, startsLine } from '../../engine/fix';
 import {
   GO_FUNCS,

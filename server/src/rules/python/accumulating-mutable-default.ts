@@ -1,5 +1,5 @@
 /** PY503 accumulating-mutable-default: a mutable default argument that the function grows on every call. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, startsLine } from '../../engine/fix';
 import {
   calleeName,

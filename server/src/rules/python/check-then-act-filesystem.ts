@@ -1,5 +1,5 @@
 /** PY701 check-then-act-filesystem: an exists() check followed by a create or remove that another writer can race. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, startsLine } from '../../engine/fix';
 import {
   addImport,

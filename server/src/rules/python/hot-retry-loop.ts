@@ -1,5 +1,5 @@
 /** PY302 hot-retry-loop: a `while True:` loop that retries failed I/O at once, with no pause between attempts. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, insertAfter } from '../../engine/fix';
 import {
   addImport,

@@ -1,5 +1,5 @@
 /** PY801 insecure-temp-or-mode: predictable temporary paths and file modes that expose or hand over a file. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, lineEnd } from '../../engine/fix';
 import {
   addImport,

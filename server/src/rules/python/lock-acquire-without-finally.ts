@@ -1,5 +1,5 @@
 /** PY103 lock-acquire-without-finally: `L.acquire()` whose `L.release()` is skipped when an exception is raised. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt } from '../../engine/fix';
 import {
   aloneOnLine,

@@ -1,5 +1,5 @@
 /** PY101 mutate-during-iteration: a `for` loop that adds to or removes from the collection it iterates over. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   aliasKeys,
   ancestorsOf,

@@ -1,5 +1,5 @@
 /** PY601 network-call-without-timeout: an HTTP request, connection or socket that can block forever. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, lineEnd, startsLine } from '../../engine/fix';
 import {
   addKeywordArgument,

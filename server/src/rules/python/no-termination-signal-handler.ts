@@ -1,5 +1,5 @@
 /** PY402 no-termination-signal-handler: a long-running program that never handles SIGTERM. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol } from '../../engine/fix';
 import {
   addImport,

@@ -1,5 +1,5 @@
 /** PY401 non-daemon-forever-thread: a non-daemon thread whose target loops forever with no way to stop it. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol } from '../../engine/fix';
 import {
   addImport,

@@ -1,5 +1,5 @@
 /** PY502 peer-keyed-growth-without-cap: a shared collection gains an entry per client address with no size cap. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, insertBefore, startsLine } from '../../engine/fix';
 import {
   afterImports,

@@ -1,5 +1,5 @@
 /** PY303 possibly-unbound-after-except: a name the `try` binds is read after a handler that did not bind it. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, insertAfter, insertBefore, startsLine } from '../../engine/fix';
 import {
   aloneOnLine,

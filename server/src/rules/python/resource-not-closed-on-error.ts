@@ -1,5 +1,5 @@
 /** PY201 resource-not-closed-on-error: a file, socket or connection closed only on the happy path, or never. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   addImport,
   aloneOnLine,

@@ -1,5 +1,5 @@
 /** PY301 silent-broad-except: a bare or `except Exception` handler that drops the error without a trace. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt, insertBefore } from '../../engine/fix';
 import {
   addImport,

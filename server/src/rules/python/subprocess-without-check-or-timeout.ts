@@ -1,5 +1,5 @@
 /** PY602 subprocess-without-check-or-timeout: a child process that can hang a long-running loop or fail unnoticed. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   addKeywordArgument,
   ancestorsOf,

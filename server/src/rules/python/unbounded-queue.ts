@@ -1,5 +1,5 @@
 /** PY501 unbounded-queue: a queue or deque without a bound, fed by a loop that never ends. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   addKeywordArgument,
   aliasKeys,

@@ -1,5 +1,5 @@
 /** PY102 unsynchronized-shared-mutation: a collection changed by several threads without a lock. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import { eol, indentAt } from '../../engine/fix';
 import {
   addImport,

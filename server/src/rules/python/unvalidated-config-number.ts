@@ -1,5 +1,5 @@
 /** PY901 unvalidated-config-number: a number parsed from configuration reaches a sleep, timeout or size unchecked. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from '../../engine/syntax';
 import {
   argument,
   bindingsVia,

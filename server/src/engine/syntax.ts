@@ -1,0 +1,376 @@
+/**
+ * The syntax tree the rules see: a plain JavaScript copy of web-tree-sitter's tree, with the subset of its Node API
+ * the engine and rules use.
+ *
+ * Why a copy: every property of a web-tree-sitter Node (its type, a field child, its parent, its children) crosses
+ * into wasm and allocates, and the rules ask for the same nodes and properties many times over. Reading a tree once
+ * with a cursor and answering everything else from JavaScript objects is several times faster, and the copy is kept
+ * between versions of an open document: after an edit only the nodes that cover the changed text are read again; the
+ * rest are moved to their new offsets (see `SyntaxSource.update`).
+ */
+import type { Tree, TreeCursor } from 'web-tree-sitter';
+
+export interface Point {
+  row: number;
+  column: number;
+}
+
+let nextId = 1;
+
+const NO_NODES: readonly SyntaxNode[] = Object.freeze([]) as readonly SyntaxNode[];
+
+/**
+ * One document's tree lineage: its current text and root. Nodes refer to it for their text and positions, so nodes
+ * kept from an earlier version answer with the current text.
+ */
+export class SyntaxSource {
+  text = '';
+  rootNode!: SyntaxNode;
+  /** The version number of the current tree; nodes read at an older one are moved when next asked for offsets. */
+  epoch = 0;
+  /** moves[e]: from version e to e + 1, nodes at or after `from` (old offsets) moved by `delta`. */
+  readonly moves: { from: number; delta: number }[] = [];
+  private starts: number[] | undefined;
+
+  /** The line/column (UTF-16 units, rows split at '\n' only, as tree-sitter counts) of an offset. */
+  point(offset: number): Point {
+    if (!this.starts) {
+      const starts = [0];
+      const t = this.text;
+      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.starts = starts;
+    }
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: offset - s[lo] };
+  }
+
+  /**
+   * Reads `tree` (a parse of `text`) into SyntaxNodes. Nodes of the previous version whose text lies wholly outside
+   * the changed span (the part between the common prefix and suffix of the two texts), with the same type and extent
+   * and no syntax error, are kept and moved rather than read again.
+   */
+  update(tree: Tree, text: string): SyntaxNode {
+    const old = this.rootNode;
+    const span = old ? changedSpan(this.text, text) : undefined;
+    const root = build(tree, this, span, old);
+    // Kept nodes lie wholly before the changed span or wholly after it; those after it move by the change in length.
+    this.moves.push({ from: span ? span.oldEnd : 0, delta: span ? span.newEnd - span.oldEnd : 0 });
+    this.epoch++;
+    this.text = text;
+    this.starts = undefined;
+    this.rootNode = root;
+    return root;
+  }
+}
+
+/** A node of the tree. Mirrors web-tree-sitter's Node for the members the engine and rules use. */
+export class SyntaxNode {
+  readonly id = nextId++;
+  parent: SyntaxNode | null = null;
+  /** Index among the parent's children. */
+  index = 0;
+  /** The field this node fills in its parent, if any. */
+  fieldName: string | undefined = undefined;
+  children: readonly SyntaxNode[] = NO_NODES;
+  hasError = false;
+  private named: readonly SyntaxNode[] | undefined = undefined;
+  /** The version of the tree the offsets below are for. */
+  private epoch: number;
+
+  constructor(
+    readonly src: SyntaxSource,
+    readonly type: string,
+    readonly isNamed: boolean,
+    private start: number,
+    private end: number,
+    readonly isMissing: boolean,
+  ) {
+    this.epoch = src.epoch + 1;
+  }
+
+  get startIndex(): number {
+    if (this.epoch < this.src.epoch) this.catchUp();
+    return this.start;
+  }
+  get endIndex(): number {
+    if (this.epoch < this.src.epoch) this.catchUp();
+    return this.end;
+  }
+  /** Applies the moves of the versions since this node's offsets were last brought up to date. */
+  private catchUp(): void {
+    const moves = this.src.moves;
+    for (let e = this.epoch; e < this.src.epoch; e++) {
+      const m = moves[e];
+      if (m.delta && this.start >= m.from) {
+        this.start += m.delta;
+        this.end += m.delta;
+      }
+    }
+    this.epoch = this.src.epoch;
+  }
+
+  get isError(): boolean {
+    return this.type === 'ERROR';
+  }
+  get text(): string {
+    return this.src.text.slice(this.startIndex, this.endIndex);
+  }
+  /** The tree the node belongs to (its current root). */
+  get tree(): { readonly rootNode: SyntaxNode } {
+    return this.src;
+  }
+  get startPosition(): Point {
+    return this.src.point(this.startIndex);
+  }
+  get endPosition(): Point {
+    return this.src.point(this.endIndex);
+  }
+  get childCount(): number {
+    return this.children.length;
+  }
+  get namedChildren(): readonly SyntaxNode[] {
+    return (this.named ??= this.children.every((c) => c.isNamed) ? this.children : this.children.filter((c) => c.isNamed));
+  }
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
+  child(i: number): SyntaxNode | null {
+    return this.children[i] ?? null;
+  }
+  namedChild(i: number): SyntaxNode | null {
+    return this.namedChildren[i] ?? null;
+  }
+  get firstChild(): SyntaxNode | null {
+    return this.children[0] ?? null;
+  }
+  get lastChild(): SyntaxNode | null {
+    return this.children[this.children.length - 1] ?? null;
+  }
+  get firstNamedChild(): SyntaxNode | null {
+    return this.namedChildren[0] ?? null;
+  }
+  get lastNamedChild(): SyntaxNode | null {
+    const n = this.namedChildren;
+    return n[n.length - 1] ?? null;
+  }
+  get nextSibling(): SyntaxNode | null {
+    return this.parent?.children[this.index + 1] ?? null;
+  }
+  get previousSibling(): SyntaxNode | null {
+    return (this.index > 0 && this.parent?.children[this.index - 1]) || null;
+  }
+  get nextNamedSibling(): SyntaxNode | null {
+    const sibs = this.parent?.children ?? NO_NODES;
+    for (let i = this.index + 1; i < sibs.length; i++) if (sibs[i].isNamed) return sibs[i];
+    return null;
+  }
+  get previousNamedSibling(): SyntaxNode | null {
+    const sibs = this.parent?.children ?? NO_NODES;
+    for (let i = this.index - 1; i >= 0; i--) if (sibs[i].isNamed) return sibs[i];
+    return null;
+  }
+  childForFieldName(name: string): SyntaxNode | null {
+    for (const c of this.children) if (c.fieldName === name) return c;
+    return null;
+  }
+  childrenForFieldName(name: string): SyntaxNode[] {
+    return this.children.filter((c) => c.fieldName === name);
+  }
+  /** This node and its descendants of the given types, in document order (as web-tree-sitter, the node included). */
+  descendantsOfType(types: string | readonly string[]): SyntaxNode[] {
+    const wanted = typeof types === 'string' ? [types] : types;
+    const out: SyntaxNode[] = [];
+    const stack: SyntaxNode[] = [this];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (wanted.includes(n.type)) out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+    return out;
+  }
+  /** The child of this node that contains `descendant` (or is it); null if it is not below this node. */
+  childWithDescendant(descendant: SyntaxNode): SyntaxNode | null {
+    for (let n: SyntaxNode | null = descendant; n; n = n.parent) if (n.parent === this) return n;
+    return null;
+  }
+  /** The smallest node that spans [start, end], as tree-sitter's ts_node_descendant_for_byte_range finds it. */
+  descendantForIndex(start: number, end = start): SyntaxNode {
+    let node: SyntaxNode = this;
+    for (let descended = true; descended; ) {
+      descended = false;
+      for (const child of node.children) {
+        if (child.endIndex < end) continue;
+        const empty = child.startIndex === child.endIndex;
+        if (empty ? child.endIndex < start : child.endIndex <= start) continue;
+        if (start < child.startIndex) break;
+        node = child;
+        descended = true;
+        break;
+      }
+    }
+    return node;
+  }
+  equals(other: SyntaxNode): boolean {
+    return other.id === this.id;
+  }
+}
+
+export type Node = SyntaxNode;
+
+/** Reads a whole tree (a one-shot analysis). */
+export function syntaxTree(tree: Tree, text: string): SyntaxNode {
+  return new SyntaxSource().update(tree, text);
+}
+
+/** The changed span of an edit: [start, oldEnd) in the old text became [start, newEnd) in the new one. */
+interface Span {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+function changedSpan(a: string, b: string): Span {
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  // Compare in blocks first (a slice comparison is a native memory compare), then character by character.
+  for (let step = 4096; step >= 1; step >>= 4) {
+    while (p + step <= max && a.slice(p, p + step) === b.slice(p, p + step)) p += step;
+  }
+  let q = 0;
+  const room = max - p;
+  for (let step = 4096; step >= 1; step >>= 4) {
+    while (q + step <= room && a.slice(a.length - q - step, a.length - q) === b.slice(b.length - q - step, b.length - q)) q += step;
+  }
+  return { start: p, oldEnd: a.length - q, newEnd: b.length - q };
+}
+
+/** Per-language facts about node type ids: their names and whether they are named. */
+const typeInfo = new WeakMap<object, { names: string[]; named: (boolean | undefined)[] }>();
+
+/** Reads the tree under a cursor, reusing nodes of `old` outside the changed span. */
+function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: SyntaxNode | undefined): SyntaxNode {
+  const language = tree.language;
+  let info = typeInfo.get(language);
+  if (!info) typeInfo.set(language, (info = { names: language.types as string[], named: [] }));
+  const { names, named } = info;
+  const fields = language.fields;
+  const delta = span ? span.newEnd - span.oldEnd : 0;
+  const cursor: TreeCursor = tree.walk();
+  const oldNodes = old && span ? new OldNodes(old) : undefined;
+
+  /** The node under the cursor: a kept node of the previous version (moved), or a new one (children not read). */
+  const make = (): [SyntaxNode, boolean] => {
+    const typeId = cursor.nodeTypeId;
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    const type = names[typeId] || 'ERROR';
+    if (span && old && type !== 'ERROR') {
+      let oldStart = -1;
+      if (end < span.start) oldStart = start;
+      else if (start > span.newEnd) oldStart = start - delta;
+      if (oldStart !== -1) {
+        const kept = oldNodes!.find(type, oldStart, oldStart + (end - start));
+        if (kept) return [kept, true];
+      }
+    }
+    let isNamed = named[typeId];
+    if (isNamed === undefined) isNamed = named[typeId] = cursor.nodeIsNamed;
+    const missing = start === end && cursor.nodeIsMissing;
+    const n = new SyntaxNode(src, type, isNamed, start, end, missing);
+    // An ERROR node usually has an error, but not always (a lexical error token may cost nothing): ask tree-sitter.
+    n.hasError = missing || (type === 'ERROR' && cursor.currentNode.hasError);
+    return [n, false];
+  };
+
+  const [root, rootKept] = make();
+  root.parent = null;
+  root.fieldName = undefined;
+  root.index = 0;
+  try {
+    if (!rootKept && cursor.gotoFirstChild()) readChildren(root);
+  } finally {
+    cursor.delete();
+  }
+  return root;
+
+  function readChildren(root: SyntaxNode): void {
+    const stack: SyntaxNode[] = [root];
+    const kids: SyntaxNode[][] = [[]];
+    for (;;) {
+      const fieldId = cursor.currentFieldId;
+      const [n, kept] = make();
+      const siblings = kids[kids.length - 1];
+      n.parent = stack[stack.length - 1];
+      n.fieldName = fieldId ? fields[fieldId] ?? undefined : undefined;
+      n.index = siblings.length;
+      siblings.push(n);
+      if (!kept && cursor.gotoFirstChild()) {
+        stack.push(n);
+        kids.push([]);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        cursor.gotoParent();
+        const done = stack.pop()!;
+        finish(done, kids.pop()!);
+        if (stack.length === 0) return;
+      }
+    }
+  }
+}
+
+function finish(n: SyntaxNode, children: SyntaxNode[]): void {
+  n.children = children;
+  if (!n.hasError) for (const c of children) if (c.hasError) n.hasError = true;
+}
+
+/**
+ * Finds nodes of an old tree by extent. Lookups come in document order, so each starts from the container where the
+ * last one ended (climbing the path that led there, which only holds nodes of the old tree) and picks children by
+ * binary search.
+ */
+class OldNodes {
+  private readonly path: SyntaxNode[];
+
+  constructor(root: SyntaxNode) {
+    this.path = [root];
+  }
+
+  /** The outermost node with this type and extent and no syntax error, if there is one. */
+  find(type: string, start: number, end: number): SyntaxNode | undefined {
+    const path = this.path;
+    while (path.length > 1 && !(path[path.length - 1].startIndex <= start && path[path.length - 1].endIndex >= end)) path.pop();
+    let n = path[path.length - 1];
+    for (;;) {
+      if (n.startIndex === start && n.endIndex === end && n.type === type) return n.hasError || n.isMissing ? undefined : n;
+      const kids = n.children;
+      let lo = 0;
+      let hi = kids.length - 1;
+      let last = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (kids[mid].startIndex <= start) {
+          last = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      let next: SyntaxNode | undefined;
+      for (let i = last; i >= 0; i--) {
+        const c = kids[i];
+        if (c.endIndex === c.startIndex) continue;
+        if (c.endIndex >= end) next = c;
+        break;
+      }
+      if (!next) return undefined;
+      if (n !== path[path.length - 1]) path.push(n);
+      n = next;
+    }
+  }
+}
