@@ -397,7 +397,7 @@ export function goPackageName(ctx: RuleContext): string {
 
 /** The import paths of the file. */
 export function goImportPaths(ctx: RuleContext): string[] {
-  return ctx.facts(goHeader).flatMap((f) => f.value.imports ?? []);
+  return ctx.memo(ctx.root, 'goImportPaths', () => ctx.facts(goHeader).flatMap((f) => f.value.imports ?? []));
 }
 
 /** The struct declaration node (`type_spec`) of a type declared in this file, and its field list. */

@@ -132,6 +132,8 @@ function siteOf(node: Node, fn: Node, recvName: string, parentType: string): Omi
   if (!operand) return undefined;
   const args = callArgs(node);
   const opText = operand.text;
+  // The operand's declared type takes a walk of the function: only for the methods that need it.
+  if (!(EXEC_METHOD.test(method) && !args.length) && !(method === 'Do' && args.length === 1) && !(method === 'Wait' && !args.length)) return undefined;
   const localType = operand.type === 'identifier' ? localTypeOf(fn, opText) : '';
   if (EXEC_METHOD.test(method) && !args.length) {
     const isExec =

@@ -102,7 +102,7 @@ export default defineRule({
     const topName = top.childForFieldName('name')?.text ?? '';
     // Logger wrappers: the exit is their contract.
     if (WRAPPER_NAME.test(topName)) return;
-    if (terminalExit(node, fn)) return;
+    if (terminalExit(ctx, node, fn)) return;
 
     if (exit.method !== 'Exit' && selfMethodDoesNotExit(ctx, node, top, exit)) return;
     const pkg = goPackageName(ctx);
@@ -117,7 +117,7 @@ export default defineRule({
       !/(^|[\\/])cmd[\\/]/.test(ctx.path) &&
       !imports.some((p) => CLI_IMPORT.test(p)) &&
       !WRAPPER_NAME.test(fn.childForFieldName('name')?.text ?? '');
-    const afterDefer = deferBefore(node, fn);
+    const afterDefer = deferBefore(ctx, node, fn);
     if (!goroutine && !handler && !library && !afterDefer) return;
 
     const what = exit.method === 'Exit' ? 'os.Exit' : exit.callee;
@@ -158,16 +158,19 @@ function selfMethodDoesNotExit(ctx: RuleContext, call: Node, top: Node, exit: Ex
  * Whether the exit ends a shutdown sequence: the same function already received a signal or shut a server down
  * before it (`<-sig … srv.Shutdown(ctx) … os.Exit(0)`), or the exit reports the shutdown's own error.
  */
-function terminalExit(call: Node, fn: Node): boolean {
+function terminalExit(ctx: RuleContext, call: Node, fn: Node): boolean {
   const body = fn.childForFieldName('body');
   if (!body) return false;
-  let found = false;
-  forEachDescendant(body, (n) => {
-    if (found || n.startIndex > call.endIndex) return false;
-    if (n.type === 'call_expression' && /\.(Shutdown|GracefulStop)$/.test(calleeText(n))) found = true;
-    if (n.type === 'unary_expression' && n.child(0)?.type === '<-' && /sig/i.test(n.childForFieldName('operand')?.text ?? '')) found = true;
+  // Where the function's shutdown steps start (one walk per function, however many exits it has).
+  const steps = ctx.memo(body, 'go403.shutdownSteps', () => {
+    const out: number[] = [];
+    forEachDescendant(body, (n) => {
+      if (n.type === 'call_expression' && /\.(Shutdown|GracefulStop)$/.test(calleeText(n))) out.push(n.startIndex);
+      else if (n.type === 'unary_expression' && n.child(0)?.type === '<-' && /sig/i.test(n.childForFieldName('operand')?.text ?? '')) out.push(n.startIndex);
+    });
+    return out;
   });
-  return found;
+  return steps.some((start) => start <= call.endIndex);
 }
 
 /** Why the exit runs on a goroutine: `a goroutine` for a go func literal, `s.poll, which is started with go`… */
@@ -199,21 +202,23 @@ function servesRequests(funcs: Node[]): boolean {
 }
 
 /** The text of the first earlier `defer` of the same function that does real cleanup, if any. */
-function deferBefore(call: Node, fn: Node): string | undefined {
+function deferBefore(ctx: RuleContext, call: Node, fn: Node): string | undefined {
   const body = fn.childForFieldName('body');
   if (!body) return undefined;
-  let found: string | undefined;
-  forEachDescendant(body, (n) => {
-    if (found || n.startIndex > call.startIndex) return false;
-    if (n.type === 'defer_statement') {
+  // The function's cleanup defers in document order, with where each starts (one walk per function).
+  const defers = ctx.memo(body, 'go403.cleanupDefers', () => {
+    const out: [number, string][] = [];
+    forEachDescendant(body, (n) => {
+      if (n.type !== 'defer_statement') return;
       const c = n.namedChild(0);
       if (c?.type === 'call_expression' && !harmlessDefer(c)) {
         const f = c.childForFieldName('function');
-        found = f?.type === 'func_literal' ? 'func() {…}' : `${c.text.length > 40 ? calleeText(c) + '(…)' : c.text}`;
+        out.push([n.startIndex, f?.type === 'func_literal' ? 'func() {…}' : `${c.text.length > 40 ? calleeText(c) + '(…)' : c.text}`]);
       }
-    }
+    });
+    return out;
   });
-  return found;
+  return defers.find(([start]) => start <= call.startIndex)?.[1];
 }
 
 /** The name of an http.ResponseWriter parameter of `fn`, if it has one. */
