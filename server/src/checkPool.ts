@@ -113,6 +113,9 @@ function crashedReport(file: SourceFile, cwd: string, error: unknown): FileRepor
   };
 }
 
+/** The old-generation heap limit of a check worker. */
+const CHECK_WORKER_HEAP_MB = 384;
+
 /** A worker costs about as much to start (loading the bundle and compiling the grammars) as checking a few files. */
 export const MIN_FILES_PER_WORKER = 4;
 
@@ -141,7 +144,9 @@ export async function checkFiles(files: readonly SourceFile[], opts: CheckFilesO
   /** Runs one worker until the queue is empty, replacing it if it dies on a file. */
   const lane = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(opts.workerScript, { workerData });
+      // A bounded heap makes V8 collect each file's syntax tree soon after it is checked, instead of growing the heap
+      // to gigabytes first; the largest generated files need well under this.
+      const worker = new Worker(opts.workerScript, { workerData, resourceLimits: { maxOldGenerationSizeMb: CHECK_WORKER_HEAP_MB } });
       workers.add(worker);
       let ready = false;
       let current: number | undefined;

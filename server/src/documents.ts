@@ -24,6 +24,11 @@ export class OpenDocument {
   /** The most recent analysis, keyed by the version it was made for. */
   result?: { version: number; payload: unknown };
   private ownSyntax?: { text: string; root: Node };
+  /** Where the syntax changed from version `changeFrom` to the current one (Tree.getChangedRanges). */
+  changeFrom?: number;
+  changedRanges?: { startIndex: number; endIndex: number }[];
+  /** The version the analyzer analysed last. */
+  analyzedVersion?: number;
 
   constructor(
     readonly uri: string,
@@ -146,6 +151,9 @@ export class DocumentStore {
     const old = doc.tree;
     const parser = sharedParser(doc.language);
     doc.tree = reparse === 'incremental' && old ? parser.parse(text, old) : parser.parse(text);
+    // What changed in the syntax, for the analyzer's copy of the tree (only from the version just before this one).
+    doc.changeFrom = reparse === 'incremental' && old && doc.tree ? doc.version : undefined;
+    doc.changedRanges = doc.changeFrom !== undefined ? old!.getChangedRanges(doc.tree!) : undefined;
     old?.delete();
     doc.text = text;
     doc.version = version;

@@ -106,9 +106,12 @@ function diagnose(doc: OpenDocument): Diagnostic[] {
     diagnostics = [];
   } else {
     const cfg = configOf(doc.uri);
+    // The analyzer keeps its copy of the syntax tree between versions when it saw the version just before this one.
+    const changedRanges = doc.changeFrom !== undefined && doc.changeFrom === doc.analyzedVersion ? doc.changedRanges : undefined;
     const result = cfg.excluded
       ? { findings: [], hints: [], failures: [] }
-      : doc.analyzerFor(cfg.rules).analyze(doc.text, doc.tree, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions });
+      : doc.analyzerFor(cfg.rules).analyze(doc.text, doc.tree, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions, changedRanges });
+    doc.analyzedVersion = cfg.excluded ? undefined : doc.version;
     for (const f of result.failures) {
       const key = `${f.code} ${f.path}`;
       if (!loggedFailures.has(key)) {

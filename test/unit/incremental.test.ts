@@ -4,10 +4,12 @@
  * from-scratch analysis. The seed is printed; replay with STEADY_SEED=<seed>. STEADY_STEPS sets the steps per file.
  */
 import assert from 'node:assert/strict';
+import type { Node as TsNode } from 'web-tree-sitter';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyChanges, type ContentChange } from '../../server/src/documents';
 import { Analyzer } from '../../server/src/engine/analyze';
+import type { Node } from '../../server/src/engine/syntax';
 import { analyzeText } from '../../server/src/engine/run';
 import { loadLanguages, sharedParser, type LanguageId } from '../../server/src/languages';
 import { LineIndex } from '../../server/src/lineIndex';
@@ -91,6 +93,21 @@ function assertSameFindings(actual: string[], expected: string[], where: string)
   }
 }
 
+/** Asserts that the engine's syntax tree has the types, extents and fields of web-tree-sitter's, node by node. */
+function assertSameShape(mine: Node, theirs: TsNode, where: string): void {
+  const stack: [Node, TsNode][] = [[mine, theirs]];
+  while (stack.length) {
+    const [m, t] = stack.pop()!;
+    if (m.type !== t.type || m.startIndex !== t.startIndex || m.endIndex !== t.endIndex || m.childCount !== t.childCount || m.hasError !== t.hasError) {
+      assert.fail(`${where}: syntax tree copy differs at ${t.type} ${t.startIndex}-${t.endIndex} (copy: ${m.type} ${m.startIndex}-${m.endIndex}, ${m.childCount} children, error ${m.hasError}; tree: ${t.childCount} children, error ${t.hasError})`);
+    }
+    for (let i = 0; i < t.childCount; i++) {
+      if ((m.children[i].fieldName ?? null) !== t.fieldNameForChild(i)) assert.fail(`${where}: field of child ${i} of ${t.type} ${t.startIndex} differs`);
+      stack.push([m.children[i], t.child(i)!]);
+    }
+  }
+}
+
 describe('incremental parsing and analysis (property)', () => {
   // npm test uses a fixed seed so CI is deterministic; npm run fuzz sets STEADY_RANDOM=1 to explore new ones.
   const seed = Number(process.env.STEADY_SEED ?? (process.env.STEADY_RANDOM ? Math.floor(Math.random() * 2 ** 31) : 20261122));
@@ -130,6 +147,7 @@ describe('incremental parsing and analysis (property)', () => {
             const next = applyChanges(text, tree, changes).text;
             assert.equal(next, probe);
             const newTree = parser.parse(next, tree)!;
+            const changedRanges = tree.getChangedRanges(newTree);
             tree.delete();
             tree = newTree;
             text = next;
@@ -150,7 +168,9 @@ describe('incremental parsing and analysis (property)', () => {
             } finally {
               fresh.delete();
             }
-            const inc = analyzer.analyze(text, tree, { path: file });
+            const inc = analyzer.analyze(text, tree, { path: file, changedRanges });
+            // The analyzer's copy of the tree, kept across versions, must match the tree it copies.
+            assertSameShape(analyzer.rootOf(text)!, tree.rootNode, `${file} step ${step} (seed ${seed})`);
             if (!same) {
               divergent++;
               continue;

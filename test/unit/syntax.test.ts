@@ -179,10 +179,11 @@ describe('syntax tree', () => {
           newEndPosition: point(next, at + ins.length),
         });
         const newTree = parser.parse(next, tree)!;
+        const structure = tree.getChangedRanges(newTree);
         tree.delete();
         tree = newTree;
         text = next;
-        const root = source.update(tree, text);
+        const root = source.update(tree, text, structure);
         assertSame(root, tree.rootNode, `${language} step ${step}`);
         const now = all(root);
         kept += now.filter((n) => before.has(n)).length;

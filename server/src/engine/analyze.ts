@@ -37,6 +37,11 @@ export interface AnalyzeOptions {
   path: string;
   /** Per-rule options by rule code. */
   ruleOptions?: Record<string, Record<string, unknown>>;
+  /**
+   * Where the syntax changed since the version this analyzer analysed last (Tree.getChangedRanges between the tree
+   * this one was parsed from and this one). Without it the syntax tree is read whole.
+   */
+  changedRanges?: readonly { startIndex: number; endIndex: number }[];
 }
 
 interface Segment {
@@ -134,7 +139,7 @@ export class Analyzer {
 
   /** Analyses `text`, whose current syntax tree is `tree` (owned by the caller). */
   analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
-    return this.run(text, this.source.update(tree, text), opts);
+    return this.run(text, this.source.update(tree, text, opts.changedRanges), opts);
   }
 
   /** The syntax tree of the last analysed version, if that version's text is `text`. */
@@ -156,7 +161,7 @@ export class Analyzer {
     const keyOf = (p: FactProvider<unknown>): string => {
       let key = providerKeys.get(p.id);
       if (key === undefined) {
-        this.collect(p, segments, text);
+        this.collect(p, segments);
         key = segments.map((s) => s.factsJson.get(p.id) ?? '').join('\u0000');
         providerKeys.set(p.id, key);
       }
@@ -297,14 +302,14 @@ export class Analyzer {
   }
 
   /** Collects a provider's values on every segment that does not hold them yet. */
-  private collect(p: FactProvider<unknown>, segments: Segment[], text: string): void {
+  private collect(p: FactProvider<unknown>, segments: Segment[]): void {
     for (const s of segments) {
       if (s.factsJson.has(p.id)) continue;
       const values: [number, unknown][] = [];
       s.nodes.forEach((node, k) => {
         let v: unknown;
         try {
-          v = p.collect(node, text);
+          v = p.collect(node);
         } catch {
           v = undefined;
         }

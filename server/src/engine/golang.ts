@@ -2,7 +2,7 @@
  * Shared Go analyses (RULES.md §0): syntax helpers, the per-file function index (a fact, so it is rebuilt only for
  * declarations that changed) and lock regions.
  */
-import type { Node } from './syntax';
+import { declarationMentions, type Node } from './syntax';
 import { addGoImport, indentAt, insertAfter, lineStart, reindent } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
 import { ancestorChain, walkNamedDescendants } from './walk';
@@ -1142,9 +1142,8 @@ export function assignmentOperator(stmt: Node): string {
  * Whether the top-level declaration holding `node` mentions `word` at all: a cheap filter before walking up the
  * tree, which costs time proportional to the depth at every step.
  */
-export function topLevelMentions(ctx: RuleContext, node: Node, word: string): boolean {
-  const top = ctx.root.childWithDescendant(node) ?? node;
-  return ctx.memo(top, `mentions:${word}`, () => ctx.text.slice(top.startIndex, top.endIndex).includes(word));
+export function topLevelMentions(_ctx: RuleContext, node: Node, word: string): boolean {
+  return declarationMentions(node, word);
 }
 
 /** The ancestors of `node`, the root first and its parent last. */

@@ -76,7 +76,8 @@ export interface RuleDocs {
 export interface FactProvider<T = unknown> {
   id: string;
   language: LanguageId;
-  collect(segment: Node, text: string): T | undefined;
+  /** Reads only the segment's tree (never the file's text), so that the engine can tell what the value depends on. */
+  collect(segment: Node): T | undefined;
 }
 
 /** One segment's fact value together with the live segment node it came from. */

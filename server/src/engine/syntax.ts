@@ -31,7 +31,6 @@ export class SyntaxSource {
   /** moves[e]: from version e to e + 1, nodes at or after `from` (old offsets) moved by `delta`. */
   readonly moves: { from: number; delta: number }[] = [];
   private starts: number[] | undefined;
-
   /** The line/column (UTF-16 units, rows split at '\n' only, as tree-sitter counts) of an offset. */
   point(offset: number): Point {
     if (!this.starts) {
@@ -52,14 +51,17 @@ export class SyntaxSource {
   }
 
   /**
-   * Reads `tree` (a parse of `text`) into SyntaxNodes. Nodes of the previous version whose text lies wholly outside
-   * the changed span (the part between the common prefix and suffix of the two texts), with the same type and extent
-   * and no syntax error, are kept and moved rather than read again.
+   * Reads `tree` (a parse of `text`) into SyntaxNodes. `structure` lists where tree-sitter found the syntax changed
+   * since the previous version (Tree.getChangedRanges between the tree this one was parsed from and this one); with
+   * it, nodes of the previous version that lie wholly outside those ranges and the changed text, with the same type
+   * and extent and no syntax error, are kept and moved rather than read again. Without it, the whole tree is read.
    */
-  update(tree: Tree, text: string): SyntaxNode {
+  update(tree: Tree, text: string, structure?: readonly { startIndex: number; endIndex: number }[]): SyntaxNode {
     const old = this.rootNode;
     const span = old ? changedSpan(this.text, text) : undefined;
-    const root = build(tree, this, span, old);
+    const changed: [number, number][] | undefined =
+      span && structure ? merge([[span.start, span.newEnd], ...structure.map((r): [number, number] => [r.startIndex, r.endIndex])]) : undefined;
+    const root = build(tree, this, span, changed ? old : undefined, changed ?? []);
     // Kept nodes lie wholly before the changed span or wholly after it; those after it move by the change in length.
     this.moves.push({ from: span ? span.oldEnd : 0, delta: span ? span.newEnd - span.oldEnd : 0 });
     this.epoch++;
@@ -70,15 +72,32 @@ export class SyntaxSource {
   }
 }
 
+const mentionCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
+
+/**
+ * Whether the top-level declaration holding `node` mentions `word` anywhere in its text: a cheap filter before a
+ * rule analyses the declaration. Answers are kept on the declaration's node, which keeps its text while it lives.
+ */
+export function declarationMentions(node: SyntaxNode, word: string): boolean {
+  let top = node;
+  while (top.parent && top.parent.parent) top = top.parent;
+  let m = mentionCache.get(top);
+  if (!m) mentionCache.set(top, (m = new Map()));
+  let v = m.get(word);
+  if (v === undefined) m.set(word, (v = top.text.includes(word)));
+  return v;
+}
+
 /** A node of the tree. Mirrors web-tree-sitter's Node for the members the engine and rules use. */
 export class SyntaxNode {
   readonly id = nextId++;
   parent: SyntaxNode | null = null;
+  children: readonly SyntaxNode[] = NO_NODES;
   /** Index among the parent's children. */
   index = 0;
   /** The field this node fills in its parent, if any. */
   fieldName: string | undefined = undefined;
-  children: readonly SyntaxNode[] = NO_NODES;
+  /** Whether the subtree holds a syntax error (as tree-sitter's hasError). */
   hasError = false;
   private named: readonly SyntaxNode[] | undefined = undefined;
   /** The version of the tree the offsets below are for. */
@@ -255,7 +274,13 @@ function changedSpan(a: string, b: string): Span {
 const typeInfo = new WeakMap<object, { names: string[]; named: (boolean | undefined)[] }>();
 
 /** Reads the tree under a cursor, reusing nodes of `old` outside the changed span. */
-function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: SyntaxNode | undefined): SyntaxNode {
+function build(
+  tree: Tree,
+  src: SyntaxSource,
+  span: Span | undefined,
+  old: SyntaxNode | undefined,
+  changed: [number, number][],
+): SyntaxNode {
   const language = tree.language;
   let info = typeInfo.get(language);
   if (!info) typeInfo.set(language, (info = { names: language.types as string[], named: [] }));
@@ -265,16 +290,19 @@ function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: Synta
   const cursor: TreeCursor = tree.walk();
   const oldNodes = old && span ? new OldNodes(old) : undefined;
 
-  /** The node under the cursor: a kept node of the previous version (moved), or a new one (children not read). */
-  const make = (): [SyntaxNode, boolean] => {
+  /**
+   * The node under the cursor: a kept node of the previous version (moved), or a new one (children not read).
+   * `errorAbove`: whether the parent holds a syntax error (otherwise none of its descendants does). Whether a node
+   * holds one is asked of tree-sitter: it can come from a MISSING token the cursor does not show (a Python indent).
+   */
+  const make = (errorAbove: boolean): [SyntaxNode, boolean] => {
     const typeId = cursor.nodeTypeId;
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     const type = names[typeId] || 'ERROR';
-    if (span && old && type !== 'ERROR') {
-      let oldStart = -1;
-      if (end < span.start) oldStart = start;
-      else if (start > span.newEnd) oldStart = start - delta;
+    const error = errorAbove && cursor.currentNode.hasError;
+    if (span && old && type !== 'ERROR' && !error && !touches(changed, start, end)) {
+      const oldStart = end < span.start ? start : start > span.newEnd ? start - delta : -1;
       if (oldStart !== -1) {
         const kept = oldNodes!.find(type, oldStart, oldStart + (end - start));
         if (kept) return [kept, true];
@@ -284,12 +312,11 @@ function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: Synta
     if (isNamed === undefined) isNamed = named[typeId] = cursor.nodeIsNamed;
     const missing = start === end && cursor.nodeIsMissing;
     const n = new SyntaxNode(src, type, isNamed, start, end, missing);
-    // An ERROR node usually has an error, but not always (a lexical error token may cost nothing): ask tree-sitter.
-    n.hasError = missing || (type === 'ERROR' && cursor.currentNode.hasError);
+    n.hasError = error;
     return [n, false];
   };
 
-  const [root, rootKept] = make();
+  const [root, rootKept] = make(tree.rootNode.hasError);
   root.parent = null;
   root.fieldName = undefined;
   root.index = 0;
@@ -305,7 +332,7 @@ function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: Synta
     const kids: SyntaxNode[][] = [[]];
     for (;;) {
       const fieldId = cursor.currentFieldId;
-      const [n, kept] = make();
+      const [n, kept] = make(stack[stack.length - 1].hasError);
       const siblings = kids[kids.length - 1];
       n.parent = stack[stack.length - 1];
       n.fieldName = fieldId ? fields[fieldId] ?? undefined : undefined;
@@ -326,9 +353,29 @@ function build(tree: Tree, src: SyntaxSource, span: Span | undefined, old: Synta
   }
 }
 
+/** Sorted, disjoint intervals covering the given ones. */
+function merge(list: [number, number][]): [number, number][] {
+  list.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of list) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
 function finish(n: SyntaxNode, children: SyntaxNode[]): void {
   n.children = children;
-  if (!n.hasError) for (const c of children) if (c.hasError) n.hasError = true;
+}
+
+/** Whether start..end (with one character of margin) touches one of sorted, disjoint intervals. */
+function touches(list: readonly [number, number][], start: number, end: number): boolean {
+  for (const [a, b] of list) {
+    if (a > end + 1) return false;
+    if (b >= start - 1) return true;
+  }
+  return false;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   mutexCall,
   receiverOf,
   receiverRelative,
+  topLevelMentions,
   type LockRegion,
 } from '../../engine/golang';
 import { defineRule, type FactProvider, type RuleContext } from '../../engine/rule';
@@ -393,9 +394,8 @@ export default defineRule({
     // Cheap syntactic filters first: walking up a deeply nested tree costs time proportional to its depth.
     if (node.type === 'unary_expression' && node.child(0)?.type !== '<-') return;
     if (node.type === 'call_expression' && !maybeBlocking(ctx, node)) return;
+    if (!topLevelMentions(ctx, node, 'Lock()')) return;
     const chain = ancestorsOf(ctx, node);
-    const decl = chain[1] ?? node;
-    if (!ctx.memo(decl, 'mentions:Lock()', () => ctx.text.slice(decl.startIndex, decl.endIndex).includes('Lock()'))) return;
     const parent = chain[chain.length - 1];
     if (parent?.type === 'go_statement') return;
     const fn = enclosingFuncOf(ctx, node);

@@ -19,6 +19,7 @@ import {
   paramsOf,
   receiverOf,
   statementsOf,
+  topLevelMentions,
 } from '../../engine/golang';
 import { defineRule, type Fix, type RuleContext, type Severity, type TextEdit } from '../../engine/rule';
 
@@ -159,6 +160,8 @@ function selfMethodDoesNotExit(ctx: RuleContext, call: Node, top: Node, exit: Ex
  * before it (`<-sig … srv.Shutdown(ctx) … os.Exit(0)`), or the exit reports the shutdown's own error.
  */
 function terminalExit(ctx: RuleContext, call: Node, fn: Node): boolean {
+  // Cheap filter: no shutdown step without one of these words in the declaration.
+  if (!topLevelMentions(ctx, call, 'Shutdown') && !topLevelMentions(ctx, call, 'GracefulStop') && !topLevelMentionsSig(ctx, call)) return false;
   const body = fn.childForFieldName('body');
   if (!body) return false;
   // Where the function's shutdown steps start (one walk per function, however many exits it has).
@@ -171,6 +174,11 @@ function terminalExit(ctx: RuleContext, call: Node, fn: Node): boolean {
     return out;
   });
   return steps.some((start) => start <= call.endIndex);
+}
+
+/** Whether the declaration mentions `sig` in any letter case (a signal channel's name). */
+function topLevelMentionsSig(ctx: RuleContext, call: Node): boolean {
+  return ['sig', 'Sig', 'SIG', 'sIg', 'siG', 'SIg', 'SiG', 'sIG'].some((w) => topLevelMentions(ctx, call, w));
 }
 
 /** Why the exit runs on a goroutine: `a goroutine` for a go func literal, `s.poll, which is started with go`… */
@@ -203,6 +211,7 @@ function servesRequests(funcs: Node[]): boolean {
 
 /** The text of the first earlier `defer` of the same function that does real cleanup, if any. */
 function deferBefore(ctx: RuleContext, call: Node, fn: Node): string | undefined {
+  if (!topLevelMentions(ctx, call, 'defer')) return undefined;
   const body = fn.childForFieldName('body');
   if (!body) return undefined;
   // The function's cleanup defers in document order, with where each starts (one walk per function).

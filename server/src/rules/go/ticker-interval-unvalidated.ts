@@ -220,7 +220,7 @@ function validated(ctx: RuleContext, src: Source, kind: 'lower' | 'upper', chain
   if (src.tails.some((t) => ctx.facts(goOrderedCompares).some((f) => pick(f.value).includes(t)))) return true;
   const top = chain.find((n) => n.type === 'function_declaration' || n.type === 'method_declaration');
   if (!top || !src.names.length) return false;
-  const local = ctx.memo(top, 'go901.compares', () => goOrderedCompares.collect(top, ctx.text) ?? { lower: [], other: [] });
+  const local = ctx.memo(top, 'go901.compares', () => goOrderedCompares.collect(top) ?? { lower: [], other: [] });
   return src.names.some((t) => pick(local).includes(t));
 }
 
