@@ -351,7 +351,7 @@ export class Analyzer {
     };
   }
 
-  /** Hands each node of the segment whose kind a rule wants to that rule (one query, no recursion). */
+  /** Hands each node of the segment whose kind a rule wants to that rule (one walk of the segment). */
   private visit(
     seg: Segment,
     rules: readonly Rule[],
