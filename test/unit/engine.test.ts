@@ -166,6 +166,46 @@ def recv(sock):
     assert.deepEqual(fixTexts(v1), ['time.sleep(1.0)']);
   });
 
+  it('re-analyses only the comment when a licence comment at the top changes, and keeps import fixes right', () => {
+    const PY302 = findRule('PY302')!;
+    const v1 = `# Copyright the authors.
+# Licensed under the MIT licence.
+import sys
+
+
+def recv(sock):
+    while True:
+        try:
+            sock.recv(1)
+        except:
+            sys.stderr.write("failed")
+
+
+def other():
+    return 1
+`;
+    const analyzer = new Analyzer('python', [PY302]);
+    const run = (text: string) => {
+      const tree = sharedParser('python').parse(text)!;
+      try {
+        const got = analyzer.analyze(text, tree, { path: 'h.py' });
+        assert.deepEqual(got.findings, analyzeText('python', text, [PY302], { path: 'h.py' }).findings);
+        return got;
+      } finally {
+        tree.delete();
+      }
+    };
+    const first = run(v1);
+    assert.deepEqual(first.findings.flatMap((f) => f.fixes.flatMap((fx) => fx.edits.map((e) => e.newText.trim()))), ['import time', 'time.sleep(1.0)']);
+    // The comment's text is not part of every rule's key: the functions keep their findings (moved), and the fix that
+    // inserts the import still lands after the comment.
+    const edited = run(v1.replace('the authors', 'the Steady authors'));
+    assert.ok(edited.segmentsAnalyzed < edited.segments, `re-analysed ${edited.segmentsAnalyzed} of ${edited.segments} segments`);
+    // A change to the imports still makes every rule run again.
+    const imports = run(v1.replace('import sys\n', 'import sys\nimport os\n'));
+    assert.equal(imports.segmentsAnalyzed, imports.segments);
+  });
+
   describe('suppressions', () => {
     const run = (text: string) => analyzeText('go', text, [GO404], { path: 's.go' }).findings.map((f) => f.code);
 

@@ -153,7 +153,7 @@ export class Analyzer {
     const style = `${eol(text) === '\r\n' ? 'crlf' : 'lf'}|${indentUnit(text, this.language)}`;
     // Fix helpers that add an import read the file's header (package clause, docstring, comments and imports) and the
     // kind of statement after it, so a change there invalidates every segment too.
-    const header = fileHeader(root, text, this.language);
+    const header = fileHeader(root, this.language);
     // A provider's key joins every segment's values, those without a value too: rules see which declaration holds a
     // value (SegmentFact.node), so a value moving to another declaration is a change even when the values are the same.
     // Keys are computed only for providers that are read, so facts nobody needs in this version are never collected.
@@ -452,22 +452,27 @@ const HEADER_TYPES: Record<LanguageId, ReadonlySet<string>> = {
   python: new Set(['import_statement', 'import_from_statement', 'future_import_statement', 'comment']),
 };
 
-/** The text of the file's header (see HEADER_TYPES; a Python docstring counts) and the type of the node after it. */
-function fileHeader(root: Node, text: string, language: LanguageId): string {
-  let end = 0;
+/**
+ * The file's header (see HEADER_TYPES; a Python docstring counts) as a key: the text of its package clause, imports
+ * and docstring, and the type of the node after it. Comments count only as being there: a fix that inserts an import
+ * after them edits another declaration and is recomputed anyway, and rules see build tags through facts, so editing
+ * a licence comment does not make every rule run again.
+ */
+function fileHeader(root: Node, language: LanguageId): string {
+  const parts: string[] = [];
   let next = '';
   const n = root.childCount;
   for (let i = 0; i < n; i++) {
     const c = root.child(i)!;
     const doc = language === 'python' && c.type === 'expression_statement' && c.firstNamedChild?.type === 'string';
     if (HEADER_TYPES[language].has(c.type) || doc) {
-      end = c.endIndex;
+      parts.push(c.type === 'comment' ? 'comment' : c.text);
       continue;
     }
     next = c.type;
     break;
   }
-  return `${text.slice(0, end)}\u0002${next}`;
+  return `${parts.join('\u0003')}\u0002${next}`;
 }
 
 /** Whether a stored finding's fixes edit a segment other than the finding's own. */
