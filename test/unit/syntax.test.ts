@@ -3,6 +3,8 @@
  * node by node; a copy kept across edits equals a fresh one; walks visit what they should.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Node as TsNode, Tree } from 'web-tree-sitter';
 import { SyntaxSource, syntaxTree, type Node } from '../../server/src/engine/syntax';
 import { walkNamedDescendants } from '../../server/src/engine/walk';
@@ -193,6 +195,29 @@ describe('syntax tree', () => {
       // Most nodes lie outside each edit, and those are the same objects as before.
       assert.ok(kept > total * 0.6, `${language}: ${kept} of ${total} nodes kept`);
     }
+  });
+});
+
+describe('grammar shape the engine relies on', () => {
+  it('puts named nodes only below named nodes (rule dispatch follows named children)', () => {
+    const root = path.join(__dirname, '..', '..', '..', 'test', 'testdata');
+    let files = 0;
+    for (const [dir, ext, language] of [
+      ['go', '.go', 'go'],
+      ['python', '.py', 'python'],
+    ] as [string, string, LanguageId][]) {
+      for (const name of readdirSync(path.join(root, dir)).filter((n) => n.endsWith(ext))) {
+        const text = readFileSync(path.join(root, dir, name), 'utf8');
+        const stack = [parse(language, text)];
+        files++;
+        while (stack.length) {
+          const n = stack.pop()!;
+          if (!n.isNamed) assert.deepEqual(n.children.filter((c) => c.isNamed).map((c) => c.type), [], `${dir}/${name}: ${n.type} at ${n.startIndex}`);
+          stack.push(...n.children);
+        }
+      }
+    }
+    assert.ok(files > 20);
   });
 });
 

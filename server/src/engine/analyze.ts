@@ -409,12 +409,13 @@ export class Analyzer {
       }
       return ctx;
     };
-    // Every named node of the segment in document order (pre-order), handed to the rules that want its kind.
+    // Every named node of the segment in document order (pre-order), handed to the rules that want its kind. Named
+    // nodes hang only below named nodes (anonymous ones are tokens), so the walk follows named children.
     const stack: Node[] = [];
     for (let k = seg.nodes.length - 1; k >= 0; k--) stack.push(seg.nodes[k]);
     while (stack.length) {
       const node = stack.pop()!;
-      const kids = node.children;
+      const kids = node.namedChildren;
       for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
       const list = node.isNamed ? this.dispatch.get(node.type) : undefined;
       if (!list) continue;

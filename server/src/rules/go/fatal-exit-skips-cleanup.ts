@@ -161,7 +161,8 @@ function selfMethodDoesNotExit(ctx: RuleContext, call: Node, top: Node, exit: Ex
  */
 function terminalExit(ctx: RuleContext, call: Node, fn: Node): boolean {
   // Cheap filter: no shutdown step without one of these words in the declaration.
-  if (!topLevelMentions(ctx, call, 'Shutdown') && !topLevelMentions(ctx, call, 'GracefulStop') && !topLevelMentionsSig(ctx, call)) return false;
+  const receivesSignal = topLevelMentions(ctx, call, '<-') && topLevelMentionsSig(ctx, call);
+  if (!topLevelMentions(ctx, call, 'Shutdown') && !topLevelMentions(ctx, call, 'GracefulStop') && !receivesSignal) return false;
   const body = fn.childForFieldName('body');
   if (!body) return false;
   // Where the function's shutdown steps start (one walk per function, however many exits it has).
