@@ -72,7 +72,7 @@ function criticalReason(ctx: RuleContext, call: Node, fn: Node | undefined): str
   const f = call.childForFieldName('function');
   if (!f) return undefined;
   if (CRITICAL_PKG.test(callee)) return `${callee} can fail (full disk, permissions), and the caller carries on as if the data were written`;
-  const funcs = ctx.facts(goSignatures).map((x) => x.value);
+  const funcs = ctx.memo(ctx.root, 'go301.signatures', () => ctx.facts(goSignatures).map((x) => x.value));
   if (f.type === 'identifier') {
     const decl = funcs.find((x) => !x.recvType && x.name === callee);
     if (decl && endsInError(decl.result) && !/^[cC]lose/.test(callee)) return `${callee} returns an error that is dropped here`;

@@ -10,7 +10,6 @@ import {
   goEffects,
   goQualifierUses,
   qualifierUses,
-  goFunctions,
   goHeader,
   goImportPaths,
   goPackageName,
@@ -21,7 +20,7 @@ import {
   statementsOf,
   topLevelMentions,
 } from '../../engine/golang';
-import { defineRule, type Fix, type RuleContext, type Severity, type TextEdit } from '../../engine/rule';
+import { defineRule, type FactProvider, type Fix, type RuleContext, type Severity, type TextEdit } from '../../engine/rule';
 
 const FATAL = /^(?:(\w+(?:\.\w+)*)\.)?(Fatal|Fatalf|Fatalln)$/;
 const CLI_IMPORT = /(^|\/)(spf13\/cobra|urfave\/cli(\/v\d+)?|kingpin(\.v\d+)?|alecthomas\/kong|peterbourgon\/ff(\/v\d+)?)$/;
@@ -68,6 +67,31 @@ function exitCallOf(call: Node, funcs: Node[], isTestFile: boolean): ExitCall | 
   return { callee, receiver: m[1], method: m[2] as ExitCall['method'] };
 }
 
+/**
+ * The callees each function or method starts with `go` (outside func literals): what goroutineContext needs of the
+ * function index, as a fact of its own, so that an edit inside a long function without any `go` statement does not
+ * re-collect that function's whole index.
+ */
+const goTargets: FactProvider<string[]> = {
+  id: 'go403.goTargets',
+  language: 'go',
+  collect(seg) {
+    if (seg.type !== 'function_declaration' && seg.type !== 'method_declaration') return undefined;
+    const body = seg.childForFieldName('body');
+    // A go statement is the keyword `go` and then its call: without that text there is nothing to walk.
+    if (!body || !/\bgo\s/.test(body.text)) return [];
+    const out: string[] = [];
+    forEachDescendant(body, (n) => {
+      if (n.type !== 'go_statement') return;
+      const call = n.namedChild(0);
+      if (call?.type !== 'call_expression') return;
+      const f = call.childForFieldName('function');
+      if (f && f.type !== 'func_literal') out.push(f.text);
+    });
+    return out;
+  },
+};
+
 export default defineRule({
   code: 'GO403',
   name: 'fatal-exit-skips-cleanup',
@@ -77,7 +101,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'log.Fatal or os.Exit in a goroutine, a library package or after deferred cleanup ends the process without running any deferred cleanup.',
   kinds: ['call_expression'],
-  facts: [goHeader, goFunctions, goStructs, goEffects, goQualifierUses],
+  facts: [goHeader, goStructs, goEffects, goQualifierUses, goTargets],
   docs: {
     whatItDoes:
       'Flags `log.Fatal*`, `<logger>.Fatal*` and `os.Exit` (a) inside a goroutine\'s func literal or an HTTP handler, (b) in a function that this file starts with `go f(…)`, (c) in a library package (not `main`, not a CLI package using cobra, urfave/cli or kingpin, not named `cmd`/`cli`/`commands`, and not inside a logger wrapper named `Fatal*`/`Exit*`/`Must*`), and (d) after a `defer` that does real cleanup in the same function (reported at info). The terminal exit of a signal handler that has already shut the server down is left alone.',
@@ -193,8 +217,8 @@ function goroutineContext(ctx: RuleContext, chain: Node[], top: Node): string | 
   const name = top.childForFieldName('name')?.text ?? '';
   if (!name) return undefined;
   const isMethod = top.type === 'method_declaration';
-  for (const f of ctx.facts(goFunctions)) {
-    for (const t of f.value.goTargets) {
+  for (const f of ctx.facts(goTargets)) {
+    for (const t of f.value) {
       const last = t.split('.').pop();
       if (isMethod ? t.includes('.') && last === name : t === name) return `${name} (started with go in this file)`;
     }
