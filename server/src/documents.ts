@@ -91,7 +91,12 @@ function pointAt(text: string, offset: number): Point {
 }
 
 /** Applies a batch of LSP changes to a text and its tree, returning the new text. The tree is edited in place. */
-export function applyChanges(text: string, tree: Tree | null, changes: readonly ContentChange[]): { text: string; reparse: 'incremental' | 'full' } {
+export function applyChanges(
+  text: string,
+  tree: Tree | null,
+  changes: readonly ContentChange[],
+  index?: LineIndex,
+): { text: string; reparse: 'incremental' | 'full' } {
   let reparse: 'incremental' | 'full' = 'incremental';
   for (const ch of changes) {
     if (!ch.range) {
@@ -99,7 +104,8 @@ export function applyChanges(text: string, tree: Tree | null, changes: readonly 
       reparse = 'full';
       continue;
     }
-    const idx = new LineIndex(text);
+    // The caller's index of the text, while it still is the text (usually the first change of a batch).
+    const idx = index?.text === text ? index : new LineIndex(text);
     const start = idx.offset(ch.range.start);
     const oldEnd = Math.max(start, idx.offset(ch.range.end));
     if (tree && reparse === 'incremental') {
@@ -147,7 +153,7 @@ export class DocumentStore {
   change(uri: string, version: number, changes: readonly ContentChange[]): OpenDocument | undefined {
     const doc = this.docs.get(uri);
     if (!doc || version <= doc.version) return undefined;
-    const { text, reparse } = applyChanges(doc.text, doc.tree, changes);
+    const { text, reparse } = applyChanges(doc.text, doc.tree, changes, doc.lines);
     const old = doc.tree;
     const parser = sharedParser(doc.language);
     doc.tree = reparse === 'incremental' && old ? parser.parse(text, old) : parser.parse(text);
