@@ -10,6 +10,7 @@
 import type { Node } from './syntax';
 import { eol, indentAt, lineEnd, lineStart, startsLine } from './fix';
 import type { FactProvider, RuleContext, TextEdit } from './rule';
+import { ancestorChain, walkPreOrder } from './walk';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Syntax helpers
@@ -29,34 +30,18 @@ export function forEachDescendant(
   enterScopes = false,
   only?: ReadonlySet<string>,
 ): void {
-  // An explicit stack of (children, next index): nesting thousands of levels deep must not overflow the call stack.
-  const lists: (readonly Node[])[] = [node.namedChildren];
-  const at: number[] = [0];
-  while (lists.length) {
-    const top = lists.length - 1;
-    const list = lists[top];
-    if (at[top] >= list.length) {
-      lists.pop();
-      at.pop();
-      continue;
-    }
-    const n = list[at[top]++];
-    if ((!only || only.has(n.type)) && visit(n) === false) continue;
-    if (!enterScopes && PY_SCOPES.has(n.type)) continue;
-    if (n.children.length) {
-      lists.push(n.namedChildren);
-      at.push(0);
-    }
-  }
+  walkPreOrder(
+    node,
+    (n) => !((!only || only.has(n.type)) && visit(n) === false) && (enterScopes || !PY_SCOPES.has(n.type)),
+    (n) => n.namedChildren,
+  );
 }
 
 /**
  * The ancestors of `node`, outermost first (the root … its parent).
  */
 export function ancestorsOf(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let p = node.parent; p; p = p.parent) out.push(p);
-  return out.reverse();
+  return ancestorChain(node);
 }
 
 /** The nearest enclosing function_definition (lambdas are looked through); null at module level or in a class body. */

@@ -9,6 +9,7 @@
  * rest are moved to their new offsets (see `SyntaxSource.update`).
  */
 import type { Tree, TreeCursor } from 'web-tree-sitter';
+import { lineOf, lineStartsOf } from './suppress';
 
 export interface Point {
   row: number;
@@ -33,21 +34,9 @@ export class SyntaxSource {
   private starts: number[] | undefined;
   /** The line/column (UTF-16 units, rows split at '\n' only, as tree-sitter counts) of an offset. */
   point(offset: number): Point {
-    if (!this.starts) {
-      const starts = [0];
-      const t = this.text;
-      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
-      this.starts = starts;
-    }
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: offset - s[lo] };
+    this.starts ??= lineStartsOf(this.text);
+    const row = lineOf(this.starts, offset);
+    return { row, column: offset - this.starts[row] };
   }
 
   /**
@@ -166,18 +155,8 @@ export class SyntaxNode {
   namedChild(i: number): SyntaxNode | null {
     return this.namedChildren[i] ?? null;
   }
-  get firstChild(): SyntaxNode | null {
-    return this.children[0] ?? null;
-  }
-  get lastChild(): SyntaxNode | null {
-    return this.children[this.children.length - 1] ?? null;
-  }
   get firstNamedChild(): SyntaxNode | null {
     return this.namedChildren[0] ?? null;
-  }
-  get lastNamedChild(): SyntaxNode | null {
-    const n = this.namedChildren;
-    return n[n.length - 1] ?? null;
   }
   get nextSibling(): SyntaxNode | null {
     return this.parent?.children[this.index + 1] ?? null;
@@ -235,9 +214,6 @@ export class SyntaxNode {
       }
     }
     return node;
-  }
-  equals(other: SyntaxNode): boolean {
-    return other.id === this.id;
   }
 }
 

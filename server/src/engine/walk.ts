@@ -22,12 +22,12 @@ export function ancestorChain(node: Node): Node[] {
 }
 
 /**
- * Visits the named descendants of `node` in pre-order (not `node` itself). Returning false from `visit` skips that
- * node's subtree; so does `stop(n)` returning true after `n` is visited (e.g. nested function scopes).
+ * Walks the descendants of `node` in pre-order (not `node` itself), as `childrenOf` gives each node's children, and
+ * goes below a node only if `enter(n)` says so. An explicit stack of (children, next index): nesting thousands of
+ * levels deep must not overflow the call stack.
  */
-export function walkNamedDescendants(node: Node, visit: (n: Node) => void | false, stop?: (n: Node) => boolean): void {
-  // An explicit stack of (children, next index): nesting thousands of levels deep must not overflow the call stack.
-  const lists: (readonly Node[])[] = [walkedChildren(node)];
+export function walkPreOrder(node: Node, enter: (n: Node) => boolean, childrenOf: (n: Node) => readonly Node[]): void {
+  const lists: (readonly Node[])[] = [childrenOf(node)];
   const at: number[] = [0];
   while (lists.length) {
     const top = lists.length - 1;
@@ -38,12 +38,19 @@ export function walkNamedDescendants(node: Node, visit: (n: Node) => void | fals
       continue;
     }
     const n = list[at[top]++];
-    if (STRING_INSIDES.has(n.type)) continue;
-    if (visit(n) === false || (stop && stop(n))) continue;
-    const kids = walkedChildren(n);
+    if (!enter(n)) continue;
+    const kids = childrenOf(n);
     if (kids.length) {
       lists.push(kids);
       at.push(0);
     }
   }
+}
+
+/**
+ * Visits the named descendants of `node` in pre-order (not `node` itself). Returning false from `visit` skips that
+ * node's subtree; so does `stop(n)` returning true after `n` is visited (e.g. nested function scopes).
+ */
+export function walkNamedDescendants(node: Node, visit: (n: Node) => void | false, stop?: (n: Node) => boolean): void {
+  walkPreOrder(node, (n) => !STRING_INSIDES.has(n.type) && visit(n) !== false && !(stop && stop(n)), walkedChildren);
 }
