@@ -1,6 +1,6 @@
 /** The engine's contracts that no single rule fixture shows: containment, suppressions, broken files, grammars. */
 import assert from 'node:assert/strict';
-import { Analyzer } from '../../server/src/engine/analyze';
+import { Analyzer, type AnalysisResult } from '../../server/src/engine/analyze';
 import { addGoImport, addPythonImport, applyEdits } from '../../server/src/engine/fix';
 import { defineRule, type FactProvider, type Rule } from '../../server/src/engine/rule';
 import { analyzeText } from '../../server/src/engine/run';
@@ -26,6 +26,23 @@ func a(q chan os.Signal) {
 before(async () => {
   await loadLanguages();
 });
+
+/** Analyses `text` as the next version of `analyzer`'s file and asserts it finds what a fresh analysis finds. */
+function analyzeLikeFresh(analyzer: Analyzer, text: string, path: string): AnalysisResult {
+  const tree = sharedParser(analyzer.language).parse(text)!;
+  try {
+    const got = analyzer.analyze(text, tree, { path });
+    assert.deepEqual(got.findings, analyzeText(analyzer.language, text, analyzer.rules, { path }).findings);
+    return got;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The trimmed new texts of every edit of every fix of an analysis's findings. */
+function editTexts(result: AnalysisResult): string[] {
+  return result.findings.flatMap((f) => f.fixes.flatMap((fx) => fx.edits.map((e) => e.newText.trim())));
+}
 
 describe('engine', () => {
   it('contains a rule that throws: the failure is reported and other rules still report', () => {
@@ -149,17 +166,7 @@ def recv(sock):
             sys.stderr.write("failed")
 `;
     const analyzer = new Analyzer('python', [PY302]);
-    const fixTexts = (text: string): string[] => {
-      const tree = sharedParser('python').parse(text)!;
-      try {
-        const got = analyzer.analyze(text, tree, { path: 'r.py' }).findings;
-        const fresh = analyzeText('python', text, [PY302], { path: 'r.py' }).findings;
-        assert.deepEqual(got, fresh);
-        return got.flatMap((f) => f.fixes.flatMap((fx) => fx.edits.map((e) => e.newText.trim())));
-      } finally {
-        tree.delete();
-      }
-    };
+    const fixTexts = (text: string): string[] => editTexts(analyzeLikeFresh(analyzer, text, 'r.py'));
     assert.deepEqual(fixTexts(v1), ['time.sleep(1.0)']);
     // Without the import, the same (unchanged) function's fix must add it.
     assert.deepEqual(fixTexts(v1.replace('import time\n', '')), ['import time', 'time.sleep(1.0)']);
@@ -185,18 +192,9 @@ def other():
     return 1
 `;
     const analyzer = new Analyzer('python', [PY302]);
-    const run = (text: string) => {
-      const tree = sharedParser('python').parse(text)!;
-      try {
-        const got = analyzer.analyze(text, tree, { path: 'h.py' });
-        assert.deepEqual(got.findings, analyzeText('python', text, [PY302], { path: 'h.py' }).findings);
-        return got;
-      } finally {
-        tree.delete();
-      }
-    };
+    const run = (text: string): AnalysisResult => analyzeLikeFresh(analyzer, text, 'h.py');
     const first = run(v1);
-    assert.deepEqual(first.findings.flatMap((f) => f.fixes.flatMap((fx) => fx.edits.map((e) => e.newText.trim()))), ['import time', 'time.sleep(1.0)']);
+    assert.deepEqual(editTexts(first), ['import time', 'time.sleep(1.0)']);
     // The comment's text is not part of every rule's key: the functions keep their findings (moved), and the fix that
     // inserts the import still lands after the comment.
     const edited = run(v1.replace('the authors', 'the Steady authors'));
