@@ -492,7 +492,10 @@ describe('workspace analysis (stdio)', function () {
   it('re-analyses what a configuration change affects', async () => {
     const root = ws({ 'a.go': GO_BAD, 'b.py': PY_BAD, 'c.py': PY_BAD });
     const s = await open(root);
+    // Every file's findings must have reached the client first: a file the client never saw diagnostics for is not
+    // sent an empty list when it becomes clean, and scan results are published shortly after the scan goes idle.
     await pushed(s, 'b.py', (d) => d.length > 0);
+    await pushed(s, 'c.py', (d) => d.length > 0);
     await pushed(s, 'a.go', (d) => d.length > 0);
     await idle(s);
     writeFileSync(path.join(root, 'steady.toml'), 'ignore = ["PY301"]\nexclude = ["a.go"]\n');
