@@ -18,7 +18,9 @@
  * It prints a report, writes it as JSON to test-results/bench.json, and never fails on a missed target.
  * Environment: BENCH_QUICK=1 runs a reduced version (fewer edits, a sample of the files); BENCH_SEED=N picks the
  * seed of the edit positions (default 1); BENCH_PARTS=keystroke,throughput,workspace runs only those parts (default:
- * all).
+ * all); BENCH_FILES=a.go,b.py measures the keystroke latency of those files instead of the standard libraries' (and
+ * skips the memory soak); BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes node options to every language server
+ * the benchmark starts (to profile it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,8 @@ const SOAK_EDITS = QUICK ? 1000 : 10000;
 /** In quick mode the throughput runs take every SAMPLE_EVERY-th file. */
 const SAMPLE_EVERY = { go: 15, python: 6 };
 const KEYSTROKE_TIMEOUT_MS = 60_000;
+/** Files to measure keystroke latency on instead of the standard libraries' largest and ~5,000-line files. */
+const GIVEN_FILES = (process.env.BENCH_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => path.resolve(f));
 const CORES = availableParallelism();
 const PART_NAMES = ['keystroke', 'throughput', 'workspace'];
 const PARTS = new Set((process.env.BENCH_PARTS || PART_NAMES.join(',')).split(',').map((p) => p.trim()).filter(Boolean));
@@ -460,7 +464,8 @@ async function measureFile(client, target, language, random, edits = EDITS, onEd
 
 /** Starts the language server over stdio. */
 function startServer() {
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   return { child, client: new LspClient(child) };
 }
 
@@ -982,15 +987,23 @@ async function main() {
   const goEditable = goFiles.filter((f) => !f.split(path.sep).includes('testdata'));
   const goTargets = keystrokeTargets(goEditable);
   const pyTargets = keystrokeTargets(pyFiles);
-  const keyTargets = [
-    { language: 'go', label: 'largest', target: goTargets.largest },
-    { language: 'go', label: '~5,000 lines', target: goTargets.near },
-    { language: 'python', label: 'largest', target: pyTargets.largest },
-    { language: 'python', label: '~5,000 lines', target: pyTargets.near },
-  ];
+  const keyTargets = GIVEN_FILES.length
+    ? GIVEN_FILES.map((file) => ({
+        language: file.endsWith('.go') ? 'go' : 'python',
+        label: 'given',
+        target: { file, lines: countLines(readSource(file) ?? '') },
+      }))
+    : [
+        { language: 'go', label: 'largest', target: goTargets.largest },
+        { language: 'go', label: '~5,000 lines', target: goTargets.near },
+        { language: 'python', label: 'largest', target: pyTargets.largest },
+        { language: 'python', label: '~5,000 lines', target: pyTargets.near },
+      ];
   if (PARTS.has('keystroke')) {
     report.keystroke = await keystrokeBench(keyTargets);
     printKeystroke(report.keystroke);
+  }
+  if (PARTS.has('keystroke') && !GIVEN_FILES.length) {
     const soakTarget = keystrokeTargets(goEditable.filter((f) => statSync(f).size < 40_000)).largest;
     report.memorySoak = await memorySoak(soakTarget, 'go', SOAK_EDITS);
     printSoak(report.memorySoak);

@@ -43,6 +43,10 @@ export class OpenDocument {
     if (!this.index || this.index.text !== this.text) this.index = new LineIndex(this.text);
     return this.index;
   }
+  /** Sets the line index of the current text (one derived from the previous version's); undefined builds it anew. */
+  set lines(index: LineIndex | undefined) {
+    this.index = index;
+  }
 
   /** The syntax tree of the current version (the analyzer's when it has analysed this text), or null without a tree. */
   syntax(): Node | null {
@@ -90,22 +94,26 @@ function pointAt(text: string, offset: number): Point {
   return { row, column: offset - lineStart };
 }
 
-/** Applies a batch of LSP changes to a text and its tree, returning the new text. The tree is edited in place. */
+/**
+ * Applies a batch of LSP changes to a text and its tree, returning the new text and, when the batch had only ranged
+ * changes, its line index (brought up to date from `index`, the old text's). The tree is edited in place.
+ */
 export function applyChanges(
   text: string,
   tree: Tree | null,
   changes: readonly ContentChange[],
   index?: LineIndex,
-): { text: string; reparse: 'incremental' | 'full' } {
+): { text: string; reparse: 'incremental' | 'full'; index?: LineIndex } {
   let reparse: 'incremental' | 'full' = 'incremental';
+  let idx = index?.text === text ? index : undefined;
   for (const ch of changes) {
     if (!ch.range) {
       text = ch.text;
       reparse = 'full';
+      idx = undefined;
       continue;
     }
-    // The caller's index of the text, while it still is the text (usually the first change of a batch).
-    const idx = index?.text === text ? index : new LineIndex(text);
+    idx ??= new LineIndex(text);
     const start = idx.offset(ch.range.start);
     const oldEnd = Math.max(start, idx.offset(ch.range.end));
     if (tree && reparse === 'incremental') {
@@ -121,9 +129,11 @@ export function applyChanges(
       } as Edit;
       tree.edit(edit);
     }
-    text = text.slice(0, start) + ch.text + text.slice(oldEnd);
+    const next = text.slice(0, start) + ch.text + text.slice(oldEnd);
+    idx = idx.edited(next, start, oldEnd, ch.text);
+    text = next;
   }
-  return { text, reparse };
+  return { text, reparse, index: idx };
 }
 
 /** The open documents of a session. */
@@ -153,7 +163,7 @@ export class DocumentStore {
   change(uri: string, version: number, changes: readonly ContentChange[]): OpenDocument | undefined {
     const doc = this.docs.get(uri);
     if (!doc || version <= doc.version) return undefined;
-    const { text, reparse } = applyChanges(doc.text, doc.tree, changes, doc.lines);
+    const { text, reparse, index } = applyChanges(doc.text, doc.tree, changes, doc.lines);
     const old = doc.tree;
     const parser = sharedParser(doc.language);
     doc.tree = reparse === 'incremental' && old ? parser.parse(text, old) : parser.parse(text);
@@ -162,6 +172,7 @@ export class DocumentStore {
     doc.changedRanges = doc.changeFrom !== undefined ? old!.getChangedRanges(doc.tree!) : undefined;
     old?.delete();
     doc.text = text;
+    doc.lines = index;
     doc.version = version;
     doc.result = undefined;
     return doc;

@@ -16,8 +16,15 @@ export interface Range {
 export class LineIndex {
   private readonly starts: number[];
 
-  constructor(readonly text: string) {
-    const starts = [0];
+  constructor(
+    readonly text: string,
+    starts?: number[],
+  ) {
+    if (starts) {
+      this.starts = starts;
+      return;
+    }
+    starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
@@ -27,6 +34,29 @@ export class LineIndex {
       }
     }
     this.starts = starts;
+  }
+
+  /**
+   * The index of `text`, which is this index's text with [start, oldEnd) replaced by `inserted`. Only the edited
+   * stretch is scanned; the other line starts are copied (and moved), so an edit costs O(lines), not O(characters).
+   */
+  edited(text: string, start: number, oldEnd: number, inserted: string): LineIndex {
+    const old = this.starts;
+    const delta = inserted.length - (oldEnd - start);
+    const newEnd = start + inserted.length;
+    const starts: number[] = [];
+    // A line starts at p when the character before it is '\n', or a '\r' not followed by '\n'. Starts before
+    // `start` and after `oldEnd` depend only on unchanged characters; those in [start, newEnd] are looked at again.
+    let i = 0;
+    for (; i < old.length && old[i] < start; i++) starts.push(old[i]);
+    if (starts.length === 0) starts.push(0);
+    for (let p = Math.max(start, 1); p <= newEnd && p <= text.length; p++) {
+      const c = text.charCodeAt(p - 1);
+      if (c === 10 || (c === 13 && text.charCodeAt(p) !== 10)) starts.push(p);
+    }
+    while (i < old.length && old[i] <= oldEnd) i++;
+    for (; i < old.length; i++) starts.push(old[i] + delta);
+    return new LineIndex(text, starts);
   }
 
   /** Number of lines (a text without a final newline still has its last line). */

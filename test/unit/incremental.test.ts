@@ -93,6 +93,15 @@ function assertSameFindings(actual: string[], expected: string[], where: string)
   }
 }
 
+/** Asserts that a line index brought up to date by edits has the line starts of one built from the text. */
+function assertSameLines(edited: LineIndex, built: LineIndex, where: string): void {
+  assert.equal(edited.lineCount, built.lineCount, `${where}: line count of the edited line index`);
+  for (let line = 0; line < built.lineCount; line++) {
+    const want = built.offset({ line, character: 0 });
+    if (edited.offset({ line, character: 0 }) !== want) assert.fail(`${where}: line ${line} starts at ${edited.offset({ line, character: 0 })}, not ${want}`);
+  }
+}
+
 /** Asserts that the engine's syntax tree has the types, extents and fields of web-tree-sitter's, node by node. */
 function assertSameShape(mine: Node, theirs: TsNode, where: string): void {
   const stack: [Node, TsNode][] = [[mine, theirs]];
@@ -144,8 +153,10 @@ describe('incremental parsing and analysis (property)', () => {
               probe = applyChanges(probe, null, [ch]).text;
             }
             const before = text;
-            const next = applyChanges(text, tree, changes).text;
+            const applied = applyChanges(text, tree, changes, new LineIndex(text));
+            const next = applied.text;
             assert.equal(next, probe);
+            assertSameLines(applied.index!, new LineIndex(next), `${file} step ${step} (seed ${seed})`);
             const newTree = parser.parse(next, tree)!;
             const changedRanges = tree.getChangedRanges(newTree);
             tree.delete();
