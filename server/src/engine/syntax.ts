@@ -271,9 +271,12 @@ function build(
    * `errorAbove`: whether the parent holds a syntax error (otherwise none of its descendants does). Whether a node
    * holds one is asked of tree-sitter: it can come from a MISSING token the cursor does not show (a Python indent).
    */
+  /** The start (in the new text) of the node `make` returned last. */
+  let madeStart = 0;
   const make = (errorAbove: boolean): [SyntaxNode, boolean] => {
     const typeId = cursor.nodeTypeId;
     const start = cursor.startIndex;
+    madeStart = start;
     const end = cursor.endIndex;
     const type = names[typeId] || 'ERROR';
     const error = errorAbove && cursor.currentNode.hasError;
@@ -297,36 +300,130 @@ function build(
   root.fieldName = undefined;
   root.index = 0;
   try {
-    if (!rootKept && cursor.gotoFirstChild()) readChildren(root);
+    if (!rootKept) readChildren(root, old);
   } finally {
     cursor.delete();
   }
   return root;
 
-  function readChildren(root: SyntaxNode): void {
-    const stack: SyntaxNode[] = [root];
-    const kids: SyntaxNode[][] = [[]];
+  /**
+   * The node of the old tree that `n` (a new node that is not kept) replaces, among `o`'s children: the one of its
+   * type whose extent is n's with the change undone.
+   */
+  function counterpart(n: SyntaxNode, o: SyntaxNode | undefined): SyntaxNode | undefined {
+    if (!o || !span) return undefined;
+    const start = n.startIndex <= span.start ? n.startIndex : n.startIndex >= span.newEnd ? n.startIndex - delta : -1;
+    const end = n.endIndex >= span.newEnd ? n.endIndex - delta : n.endIndex <= span.start ? n.endIndex : -1;
+    if (start === -1 || end === -1) return undefined;
+    for (const c of o.children) if (c.startIndex === start && c.endIndex === end && c.type === n.type) return c;
+    return undefined;
+  }
+
+  /**
+   * Moves the cursor from `n` to the first child to read, and returns the children taken as they are from `o` (the
+   * old node n replaces): those wholly before every change, where the syntax is unchanged. Returns undefined when
+   * there is no child to read.
+   */
+  function enter(n: SyntaxNode, o: SyntaxNode | undefined): SyntaxNode[] | undefined {
+    const taken: SyntaxNode[] = [];
+    if (o && !n.hasError && !o.hasError && changed.length) {
+      const before = changed[0][0] - 1;
+      for (const c of o.children) {
+        if (c.endIndex >= before) break;
+        taken.push(c);
+      }
+    }
+    if (!cursor.gotoFirstChild()) return undefined;
+    if (taken.length) {
+      // Step over them (a step costs far less than reading a node) and check that the cursor lands after them.
+      let k = 0;
+      while (k < taken.length && cursor.gotoNextSibling()) k++;
+      if (k === taken.length && cursor.startIndex >= taken[k - 1].endIndex) return taken;
+      cursor.gotoParent();
+      cursor.gotoFirstChild();
+      taken.length = 0;
+    }
+    return taken;
+  }
+
+  function readChildren(top: SyntaxNode, topOld: SyntaxNode | undefined): void {
+    const first = enter(top, topOld);
+    if (!first) return;
+    const stack: SyntaxNode[] = [top];
+    /** Per level: the old node the level's node replaces (undefined: none, or its children are read whole). */
+    const olds: (SyntaxNode | undefined)[] = [topOld];
+    /** Per level: whether some children were taken from the old node rather than read. */
+    const borrowed: boolean[] = [first.length > 0];
+    const kids: SyntaxNode[][] = [adopt(top, first)];
+    const lastChange = changed.length ? changed[changed.length - 1][1] + 1 : Infinity;
     for (;;) {
       const fieldId = cursor.currentFieldId;
-      const [n, kept] = make(stack[stack.length - 1].hasError);
-      const siblings = kids[kids.length - 1];
-      n.parent = stack[stack.length - 1];
+      const level = stack.length - 1;
+      const parent = stack[level];
+      const [n, kept] = make(parent.hasError);
+      const siblings = kids[level];
+      const o = olds[level];
+      const oldIndex = n.index;
+      const childOfOld = kept && o !== undefined && n.parent === o && !o.hasError && !parent.hasError;
+      n.parent = parent;
       n.fieldName = fieldId ? fields[fieldId] ?? undefined : undefined;
       n.index = siblings.length;
       siblings.push(n);
-      if (!kept && cursor.gotoFirstChild()) {
-        stack.push(n);
-        kids.push([]);
-        continue;
+      let more: boolean;
+      if (childOfOld && madeStart > lastChange) {
+        // A kept child past every change: the old siblings after it follow unchanged.
+        const rest = o.children;
+        for (let i = oldIndex + 1; i < rest.length; i++) {
+          rest[i].parent = parent;
+          rest[i].index = siblings.length;
+          siblings.push(rest[i]);
+        }
+        borrowed[level] = true;
+        more = false;
+      } else if (!kept) {
+        const before = counterpart(n, o);
+        const taken = enter(n, before);
+        if (taken) {
+          stack.push(n);
+          olds.push(before);
+          borrowed.push(taken.length > 0);
+          kids.push(adopt(n, taken));
+          continue;
+        }
+        more = cursor.gotoNextSibling();
+      } else {
+        more = cursor.gotoNextSibling();
       }
-      while (!cursor.gotoNextSibling()) {
+      if (more) continue;
+      for (;;) {
         cursor.gotoParent();
+        const top = stack.length - 1;
+        if (borrowed[top] && kids[top].length !== cursor.currentNode.childCount) {
+          // The children taken from the old tree do not add up: read this node's children again, all of them.
+          olds[top] = undefined;
+          borrowed[top] = false;
+          kids[top] = [];
+          cursor.gotoFirstChild();
+          break;
+        }
         const done = stack.pop()!;
+        olds.pop();
+        borrowed.pop();
         finish(done, kids.pop()!);
         if (stack.length === 0) return;
+        if (cursor.gotoNextSibling()) break;
       }
     }
   }
+}
+
+/** Makes old nodes the first children of `parent`; returns them (the start of parent's new children list). */
+function adopt(parent: SyntaxNode, nodes: SyntaxNode[]): SyntaxNode[] {
+  for (let i = 0; i < nodes.length; i++) {
+    nodes[i].parent = parent;
+    nodes[i].index = i;
+  }
+  return nodes;
 }
 
 /** Sorted, disjoint intervals covering the given ones. */
