@@ -67,7 +67,10 @@ interface Segment {
 /** Python top-level nodes that form a segment of their own; other module-level statements are grouped in runs. */
 const PY_DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 
-/** An offset stored as (segment index, distance from the segment's start). */
+/**
+ * An offset stored as (segment index, distance from that segment's start). The index counts from the segment whose
+ * cache holds the finding, so a cache moves with its segment unchanged.
+ */
 type RelOffset = [number, number];
 
 interface StoredFinding {
@@ -83,6 +86,11 @@ interface SegmentCache {
   byRule: Map<string, StoredFinding[]>;
   /** The fact providers each rule read while it visited the segment (directly or through a memoised value). */
   reads: Map<string, ReadonlySet<string>>;
+  /**
+   * Whether every stored finding lies wholly in this segment (offsets and fix edits), so that the cache can be
+   * taken over as it is when the segment is unchanged. Computed when first asked.
+   */
+  local?: boolean;
 }
 
 /** A memoised value and the fact providers read while computing it (replayed into the reads of whoever reuses it). */
@@ -221,6 +229,15 @@ export class Analyzer {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       const old = broken ? undefined : newToOld[i];
+      // An unchanged segment whose rules are all current and read no changed fact keeps its cache as it is.
+      if (old !== undefined && stale.length === 0) {
+        const prev = this.prevCaches[old];
+        if (isLocal(prev) && !readsAny(prev, changedFacts)) {
+          for (const list of prev.byRule.values()) for (const s of list) findings.push(placed(s, seg.start));
+          caches.push(prev);
+          continue;
+        }
+      }
       const byRule = new Map<string, StoredFinding[]>();
       const reads = new Map<string, ReadonlySet<string>>();
       let rerun: Rule[];
@@ -240,13 +257,13 @@ export class Analyzer {
           }
           const stored = prev.byRule.get(rule.code) ?? [];
           // A fix that edits other declarations (a caller, a callee) was computed from their text, which may have changed.
-          const reused = readChanged || stored.some(editsElsewhere) ? undefined : relocate(stored, oldToNew, segments);
+          const reused = readChanged || stored.some(editsElsewhere) ? undefined : relocate(stored, oldToNew, segments, old);
           if (!reused) {
             rerun.push(rule);
             continue;
           }
           findings.push(...reused);
-          if (reused.length) byRule.set(rule.code, store(reused, segments));
+          if (reused.length) byRule.set(rule.code, store(reused, segments, i));
           if (read.size) reads.set(rule.code, read);
         }
       }
@@ -258,7 +275,7 @@ export class Analyzer {
         for (const f of found) {
           let l = byRule.get(f.code);
           if (!l) byRule.set(f.code, (l = []));
-          l.push(...store([f], segments));
+          l.push(...store([f], segments, i));
         }
       }
       caches.push({ key: seg.key, byRule, reads });
@@ -476,6 +493,40 @@ function fileHeader(root: Node, language: LanguageId): string {
   return `${parts.join('\u0003')}\u0002${next}`;
 }
 
+/** Whether every stored finding of a cache lies wholly in the cache's segment. */
+function isLocal(cache: SegmentCache): boolean {
+  if (cache.local === undefined) {
+    cache.local = true;
+    for (const list of cache.byRule.values()) {
+      for (const s of list) {
+        if (s.start[0] !== 0 || s.end[0] !== 0 || s.edits.some((offs) => offs.some((o) => o[0] !== 0))) cache.local = false;
+      }
+    }
+  }
+  return cache.local;
+}
+
+/** Whether some rule of a cache read one of `facts`. */
+function readsAny(cache: SegmentCache, facts: ReadonlySet<string>): boolean {
+  if (facts.size === 0) return false;
+  for (const read of cache.reads.values()) for (const id of read) if (facts.has(id)) return true;
+  return false;
+}
+
+/** A stored finding that lies wholly in its segment, placed where that segment now starts. */
+function placed(s: StoredFinding, segmentStart: number): Finding {
+  const start = segmentStart + s.start[1];
+  if (start === s.finding.start) return s.finding;
+  const delta = start - s.finding.start;
+  s.finding = {
+    ...s.finding,
+    start,
+    end: s.finding.end + delta,
+    fixes: s.finding.fixes.map((fx) => ({ ...fx, edits: fx.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) })),
+  };
+  return s.finding;
+}
+
 /** Whether a stored finding's fixes edit a segment other than the finding's own. */
 function editsElsewhere(s: StoredFinding): boolean {
   for (const offs of s.edits) for (const o of offs) if (o[0] !== s.start[0]) return true;
@@ -493,31 +544,37 @@ function segmentIndex(segments: Segment[], offset: number): number {
   return lo;
 }
 
-function rel(segments: Segment[], offset: number): RelOffset {
+/** An offset as (segment index counted from segment `own`, distance from that segment's start). */
+function rel(segments: Segment[], offset: number, own: number): RelOffset {
   const i = segmentIndex(segments, offset);
-  return [i, offset - segments[i].start];
+  return [i - own, offset - segments[i].start];
 }
 
-function store(findings: Finding[], segments: Segment[]): StoredFinding[] {
+/** Stores the findings of segment `own`. */
+function store(findings: Finding[], segments: Segment[], own: number): StoredFinding[] {
   return findings.map((f) => ({
     finding: f,
-    start: rel(segments, f.start),
-    end: rel(segments, f.end),
-    edits: f.fixes.map((fx) => fx.edits.flatMap((e) => [rel(segments, e.start), rel(segments, e.end)])),
+    start: rel(segments, f.start, own),
+    end: rel(segments, f.end, own),
+    edits: f.fixes.map((fx) => fx.edits.flatMap((e) => [rel(segments, e.start, own), rel(segments, e.end, own)])),
   }));
 }
 
-/** Moves a cached segment's findings to the new offsets, or returns undefined if any offset cannot be moved. */
-function relocate(stored: StoredFinding[], oldToNew: Map<number, number>, segments: Segment[]): Finding[] | undefined {
+/**
+ * Moves the findings of the previous version's segment `own` to the new offsets, or returns undefined if any offset
+ * cannot be moved.
+ */
+function relocate(stored: StoredFinding[], oldToNew: Map<number, number>, segments: Segment[], own: number): Finding[] | undefined {
+  if (stored.length === 0) return [];
   const abs = (r: RelOffset): number | undefined => {
-    const i = oldToNew.get(r[0]);
+    const i = oldToNew.get(own + r[0]);
     return i === undefined ? undefined : segments[i].start + r[1];
   };
   // A range that spans several segments moves only if every segment it covers moved with it, unchanged and in order.
   const spans = (a: RelOffset, b: RelOffset): boolean => {
-    const base = oldToNew.get(a[0]);
+    const base = oldToNew.get(own + a[0]);
     if (base === undefined) return false;
-    for (let k = a[0] + 1; k <= b[0]; k++) if (oldToNew.get(k) !== base + (k - a[0])) return false;
+    for (let k = a[0] + 1; k <= b[0]; k++) if (oldToNew.get(own + k) !== base + (k - a[0])) return false;
     return true;
   };
   const out: Finding[] = [];

@@ -544,10 +544,26 @@ export function freshName(scope: Node, base: string): string {
   for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
 }
 
-/** The names and type texts of a parameter_list (`(a, b int, ctx context.Context)`), in order. */
-export function paramsOf(list: Node | null | undefined): { name: string; type: string }[] {
+/** A parameter or result: its name ('' when unnamed) and type text. */
+export type Param = Readonly<{ name: string; type: string }>;
+
+const paramsCache = new WeakMap<Node, readonly Param[]>();
+const NO_PARAMS: readonly Param[] = Object.freeze([]);
+
+/**
+ * The names and type texts of a parameter_list (`(a, b int, ctx context.Context)`), in order. Kept per node: a node
+ * of the syntax tree keeps its text as long as it lives.
+ */
+export function paramsOf(list: Node | null | undefined): readonly Param[] {
+  if (!list) return NO_PARAMS;
+  let out = paramsCache.get(list);
+  if (!out) paramsCache.set(list, (out = readParams(list)));
+  return out;
+}
+
+function readParams(list: Node): { name: string; type: string }[] {
   const out: { name: string; type: string }[] = [];
-  for (const d of list?.namedChildren ?? []) {
+  for (const d of list.namedChildren) {
     if (d?.type !== 'parameter_declaration' && d?.type !== 'variadic_parameter_declaration') continue;
     const type = d.childForFieldName('type')?.text ?? '';
     const names = d.childrenForFieldName('name').filter((n): n is Node => !!n);

@@ -246,17 +246,12 @@ export default defineRule({
     const callee = calleeText(node);
     const last = callee.split('.').pop() ?? '';
     if (/^fmt\.(Print|Fprint)/.test(callee)) return;
-    const chain = ancestorsOf(ctx, node);
-    const fn = [...chain].reverse().find((n) => GO_FUNCS.has(n.type));
-    // Best-effort cleanup on an error path: the error being returned already says what went wrong.
-    if (/^(Rollback|Remove|RemoveAll|[cC]lose\w*|Sync)$/.test(last) && inErrorBranch(chain)) return;
-    // Right before returning another error (`c.sendAlert(alertX); return errBadCert`) the function is already failing.
-    if (form === 'statement' && returnsErrorNext(stmt)) return;
     // Deadlines on a connection that is going away: the next read or write reports the real error.
     if (/Deadline$/.test(last)) return;
-    if (discardedOnPurpose(ctx, stmt)) return;
-    // Writes to the response: the client has gone or the connection broke, and there is nobody to tell.
-    if (callArgs(node).some((a) => a.type === 'identifier' && isResponseWriter(chain, a.text))) return;
+    const chain = ancestorsOf(ctx, node);
+    let fn: Node | undefined;
+    for (let i = chain.length - 1; i >= 0 && !fn; i--) if (GO_FUNCS.has(chain[i].type)) fn = chain[i];
+    // Why the error matters comes first: most calls have no reason, and the exceptions below cost more to check.
     let reason: string | undefined;
     if (form === 'marshal') {
       const data = (stmt.childForFieldName('left')?.namedChild(0))?.text ?? '';
@@ -266,6 +261,13 @@ export default defineRule({
       reason = criticalReason(ctx, node, fn);
     }
     if (!reason) return;
+    // Best-effort cleanup on an error path: the error being returned already says what went wrong.
+    if (/^(Rollback|Remove|RemoveAll|[cC]lose\w*|Sync)$/.test(last) && inErrorBranch(chain)) return;
+    // Right before returning another error (`c.sendAlert(alertX); return errBadCert`) the function is already failing.
+    if (form === 'statement' && returnsErrorNext(stmt)) return;
+    if (discardedOnPurpose(ctx, stmt)) return;
+    // Writes to the response: the client has gone or the connection broke, and there is nobody to tell.
+    if (callArgs(node).some((a) => a.type === 'identifier' && isResponseWriter(chain, a.text))) return;
     ctx.report({ node, message: reason, fixes: buildFix(ctx, node, stmt, form, fn) });
   },
 });

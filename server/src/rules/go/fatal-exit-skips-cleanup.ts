@@ -351,7 +351,7 @@ function errorExpr(exit: ExitCall, args: string[]): { expr: string; exact: boole
 }
 
 /** Zero values for the given results, as source text. */
-function zeros(ctx: RuleContext, results: { type: string }[]): string[] {
+function zeros(ctx: RuleContext, results: readonly { readonly type: string }[]): string[] {
   const structs = new Set(ctx.facts(goStructs).flatMap((f) => f.value.map((s) => s.name)));
   return results.map((r) => goZeroValue(r.type, structs));
 }
