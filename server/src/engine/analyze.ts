@@ -103,6 +103,9 @@ const NO_READS: ReadonlySet<string> = new Set();
 
 const EMPTY_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** Node types of calls, whose callee Rule.callees filters. */
+const CALL_TYPES: ReadonlySet<string> = new Set(['call_expression', 'call']);
+
 /** Whether a path names a test file, which some rules treat more gently. */
 export function isTestPath(p: string, language: LanguageId): boolean {
   const base = p.replace(/\\/g, '/').split('/').pop() ?? p;
@@ -436,8 +439,13 @@ export class Analyzer {
       for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
       const list = node.isNamed ? this.dispatch.get(node.type) : undefined;
       if (!list) continue;
+      let callee: string | undefined;
       for (const rule of list) {
         if (failed.has(rule.code) || (wanted && !wanted.has(rule))) continue;
+        if (rule.callees && CALL_TYPES.has(node.type)) {
+          callee ??= node.childForFieldName('function')?.text ?? '';
+          if (!rule.callees.test(callee)) continue;
+        }
         try {
           rule.check(node, contextOf(rule));
         } catch (e) {

@@ -130,6 +130,12 @@ export interface Rule {
   summary: string;
   /** Node types the dispatcher hands to `check`. */
   kinds: readonly string[];
+  /**
+   * For calls (Go `call_expression`, Python `call`) among `kinds`: a test that the callee's text passes for every call
+   * the rule may report on or use. The dispatcher hands `check` only the calls that pass, and works out each call's
+   * callee text once for all rules. Other node kinds are not filtered.
+   */
+  callees?: RegExp;
   /** Fact providers the rule reads through ctx.facts(). */
   facts?: readonly FactProvider<any>[];
   docs: RuleDocs;
@@ -142,6 +148,8 @@ export function defineRule(rule: Rule): Rule {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(rule.name)) throw new Error(`bad rule name ${rule.name}`);
   const want = rule.code.startsWith('GO') ? 'go' : 'python';
   if (rule.language !== want) throw new Error(`${rule.code} must have language ${want}`);
+  // RegExp.test with the g or y flag moves lastIndex, so the same callee would pass or fail by turns.
+  if (rule.callees && (rule.callees.global || rule.callees.sticky)) throw new Error(`${rule.code}: callees must not use the g or y flag`);
   return rule;
 }
 

@@ -212,6 +212,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A path is checked with os.Stat or an *Exists helper and then created without O_EXCL, so two concurrent callers both pass the check and the second truncates the first one\'s file.',
   kinds: ['call_expression'],
+  callees: CREATE,
   facts: [goHeader],
   docs: {
     whatItDoes:

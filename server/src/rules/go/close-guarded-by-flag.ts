@@ -407,6 +407,7 @@ export default defineRule({
   summary:
     'A shared channel is closed after a check that is not atomic with the close (a bool flag or a select probe), or without any guard in a teardown method, so a second close panics.',
   kinds: ['call_expression'],
+  callees: /^close$/,
   facts: [fieldUses, goStructs, goPackageVars, goHeader],
   docs: {
     whatItDoes:

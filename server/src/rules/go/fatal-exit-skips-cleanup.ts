@@ -22,6 +22,8 @@ import {
 } from '../../engine/golang';
 import { defineRule, type FactProvider, type Fix, type RuleContext, type Severity, type TextEdit } from '../../engine/rule';
 
+/** The calls this rule looks at: os.Exit and log-style Fatal calls. */
+const EXIT_CALLEE = /(^os\.Exit|\.Fatal|\.Fatalf|\.Fatalln)$/;
 const FATAL = /^(?:(\w+(?:\.\w+)*)\.)?(Fatal|Fatalf|Fatalln)$/;
 const CLI_IMPORT = /(^|\/)(spf13\/cobra|urfave\/cli(\/v\d+)?|kingpin(\.v\d+)?|alecthomas\/kong|peterbourgon\/ff(\/v\d+)?)$/;
 const CLI_PACKAGE = /^(cmd|cli|commands?)$/;
@@ -101,6 +103,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'log.Fatal or os.Exit in a goroutine, a library package or after deferred cleanup ends the process without running any deferred cleanup.',
   kinds: ['call_expression'],
+  callees: EXIT_CALLEE,
   facts: [goHeader, goStructs, goEffects, goQualifierUses, goTargets],
   docs: {
     whatItDoes:
@@ -116,7 +119,7 @@ export default defineRule({
     related: 'gocritic exitAfterDefer, revive deep-exit; GO302 panic-on-recoverable-error.',
   },
   check(node, ctx) {
-    if (!/(^os\.Exit|\.Fatal|\.Fatalf|\.Fatalln)$/.test(calleeText(node))) return;
+    if (!EXIT_CALLEE.test(calleeText(node))) return;
     const chain = ancestorsOf(ctx, node);
     const funcs = chain.filter((n) => GO_FUNCS.has(n.type)).reverse();
     const fn = funcs[0];

@@ -203,6 +203,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'An HTTP server or client without timeouts lets one slow or silent peer hold a connection and a goroutine forever.',
   kinds: ['call_expression', 'composite_literal'],
+  callees: /^http\.|\b(Run|RunTLS|Start|StartTLS)$/,
   facts: [goHeader],
   docs: {
     whatItDoes:

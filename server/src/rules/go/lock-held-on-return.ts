@@ -184,6 +184,7 @@ export default defineRule({
   fix: 'always',
   summary: 'A return (or goto, break, continue, panic) inside a critical section skips the unlock that the other paths run, so the mutex stays locked and the next Lock deadlocks.',
   kinds: ['return_statement', 'goto_statement', 'break_statement', 'continue_statement', 'call_expression'],
+  callees: /^panic$/,
   facts: [goFunctions, goPackageVars, commentNotes],
   docs: {
     whatItDoes:

@@ -105,6 +105,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A file is renamed to its final name before work that can still fail, or rewritten in place after being read, so a crash or error leaves readers a half-published or truncated file.',
   kinds: ['call_expression'],
+  callees: new RegExp(`^os\\.Rename$|${REWRITE.source}`),
   facts: [goFunctions, goHeader],
   docs: {
     whatItDoes:

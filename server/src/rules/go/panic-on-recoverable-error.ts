@@ -193,6 +193,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A function panics on an error a caller could handle, so one bad input or full disk kills the whole process.',
   kinds: ['call_expression'],
+  callees: /^panic$/,
   facts: [goLaunches, goStructs, goHeader],
   docs: {
     whatItDoes:

@@ -16,6 +16,7 @@ export default defineRule({
   fix: 'always',
   summary: 'signal.Notify traps the interrupt signal but not SIGTERM, so the graceful shutdown path never runs under containers or systemd.',
   kinds: ['call_expression'],
+  callees: /^signal\.Notify(Context)?$/,
   facts: [goHeader],
   docs: {
     whatItDoes:

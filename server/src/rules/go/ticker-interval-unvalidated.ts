@@ -271,6 +271,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'A ticker interval from configuration or a parameter is never checked to be positive, so "0s" in a config file panics the process.',
   kinds: ['call_expression'],
+  callees: /^(time\.NewTicker|time\.Tick|make)$|Reset$/,
   facts: [goOrderedCompares, goSignatures, goHeader],
   docs: {
     whatItDoes:

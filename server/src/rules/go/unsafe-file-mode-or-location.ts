@@ -115,6 +115,7 @@ export default defineRule({
   fix: 'always',
   summary: 'A file or directory is created world-writable, a secret is written readable by other users, or a fixed path in a shared temporary directory is used.',
   kinds: ['call_expression'],
+  callees: new RegExp(`${PATH_CALLS.source}|^net\\.Listen$|^(${Object.keys(MODE_CALLS).map((k) => k.replace('.', '\\.')).join('|')})$`),
   // Fixes add or drop imports: findings are recomputed when the imports or the uses of a package change.
   facts: [goHeader, goQualifierUses],
   docs: {
