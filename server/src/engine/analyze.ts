@@ -122,6 +122,8 @@ export function isTestPath(p: string, language: LanguageId): boolean {
  */
 export class Analyzer {
   private readonly dispatch = new Map<string, Rule[]>();
+  /** Per call node kind: one test that passes whenever some rule's callee filter passes (see Rule.callees). */
+  private readonly anyCallee = new Map<string, RegExp>();
   private readonly providers = new Map<string, FactProvider<unknown>>();
   private readonly active: Rule[] = [];
   /** The syntax tree of the previous version, whose unchanged nodes the next version keeps. */
@@ -145,6 +147,11 @@ export class Analyzer {
         list.push(rule);
       }
       for (const p of rule.facts ?? []) if (!this.providers.has(p.id)) this.providers.set(p.id, p);
+    }
+    for (const kind of CALL_TYPES) {
+      const filters = (this.dispatch.get(kind) ?? []).flatMap((r) => (r.callees ? [r.callees] : []));
+      // Joined as alternatives, filters must share their (empty) flags; with flags, each is tested on its own.
+      if (filters.length && filters.every((f) => f.flags === '')) this.anyCallee.set(kind, new RegExp(filters.map((f) => `(?:${f.source})`).join('|')));
     }
   }
 
@@ -439,13 +446,17 @@ export class Analyzer {
       for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
       const list = node.isNamed ? this.dispatch.get(node.type) : undefined;
       if (!list) continue;
+      // A call's callee is read once; when no filter passes it, no filtered rule is asked.
       let callee: string | undefined;
+      let anyPasses = true;
+      const any = this.anyCallee.get(node.type);
+      if (any) {
+        callee = node.childForFieldName('function')?.text ?? '';
+        anyPasses = any.test(callee);
+      }
       for (const rule of list) {
-        if (failed.has(rule.code) || (wanted && !wanted.has(rule))) continue;
-        if (rule.callees && CALL_TYPES.has(node.type)) {
-          callee ??= node.childForFieldName('function')?.text ?? '';
-          if (!rule.callees.test(callee)) continue;
-        }
+        if ((failed.size && failed.has(rule.code)) || (wanted && !wanted.has(rule))) continue;
+        if (rule.callees && callee !== undefined && (!anyPasses || !rule.callees.test(callee))) continue;
         try {
           rule.check(node, contextOf(rule));
         } catch (e) {
