@@ -67,7 +67,7 @@ function writtenFiles(ctx: RuleContext, fn: Node): Set<string> {
 }
 
 /** Why the call's error matters, or undefined when it is not one this rule watches. */
-function criticalReason(ctx: RuleContext, call: Node, fn: Node | undefined): string | undefined {
+function criticalReason(ctx: RuleContext, call: Node, fnOf: () => Node | undefined): string | undefined {
   const callee = calleeText(call);
   const f = call.childForFieldName('function');
   if (!f) return undefined;
@@ -90,6 +90,7 @@ function criticalReason(ctx: RuleContext, call: Node, fn: Node | undefined): str
   const top = ancestorsOf(ctx, call).find((n) => n.type === 'method_declaration');
   const recv = top && receiverOf(top);
   if (root && recv?.name === root) recvType = recv.type;
+  const fn = fnOf();
   if (root && !recvType && fn) recvType = localType(ctx, fn, root);
   const methods = recvType ? funcs.filter((x) => x.recvType === recvType && x.name === method) : [];
   if (methods.length) {
@@ -244,23 +245,33 @@ export default defineRule({
     if (stmt.parent?.type !== 'statement_list') return;
     node = call;
     const callee = calleeText(node);
-    const last = callee.split('.').pop() ?? '';
+    const last = callee.slice(callee.lastIndexOf('.') + 1);
     if (/^fmt\.(Print|Fprint)/.test(callee)) return;
     // Deadlines on a connection that is going away: the next read or write reports the real error.
     if (/Deadline$/.test(last)) return;
-    const chain = ancestorsOf(ctx, node);
+    // The call's ancestors and enclosing function, found when first needed (most calls never need them).
+    let ancestors: Node[] | undefined;
     let fn: Node | undefined;
-    for (let i = chain.length - 1; i >= 0 && !fn; i--) if (GO_FUNCS.has(chain[i].type)) fn = chain[i];
+    const chainOf = (): Node[] => {
+      if (!ancestors) {
+        ancestors = ancestorsOf(ctx, node);
+        for (let i = ancestors.length - 1; i >= 0 && !fn; i--) if (GO_FUNCS.has(ancestors[i].type)) fn = ancestors[i];
+      }
+      return ancestors;
+    };
+    const fnOf = (): Node | undefined => (chainOf(), fn);
     // Why the error matters comes first: most calls have no reason, and the exceptions below cost more to check.
     let reason: string | undefined;
     if (form === 'marshal') {
       const data = (stmt.childForFieldName('left')?.namedChild(0))?.text ?? '';
-      if (!fn || !persisted(fn, data, stmt)) return;
+      const f = fnOf();
+      if (!f || !persisted(f, data, stmt)) return;
       reason = `if ${callee} fails, ${data} is empty and the empty value is what gets written`;
     } else {
-      reason = criticalReason(ctx, node, fn);
+      reason = criticalReason(ctx, node, fnOf);
     }
     if (!reason) return;
+    const chain = chainOf();
     // Best-effort cleanup on an error path: the error being returned already says what went wrong.
     if (/^(Rollback|Remove|RemoveAll|[cC]lose\w*|Sync)$/.test(last) && inErrorBranch(chain)) return;
     // Right before returning another error (`c.sendAlert(alertX); return errBadCert`) the function is already failing.
