@@ -117,6 +117,31 @@ function assertSameShape(mine: Node, theirs: TsNode, where: string): void {
   }
 }
 
+/**
+ * A file of long lists (a const block, a switch, a literal, a class with many methods): an edit inside one reads the
+ * changed node's children before and after the change from the previous version's tree.
+ */
+function longLists(language: LanguageId): string {
+  const n = Array.from({ length: 150 }, (_, i) => i);
+  if (language === 'go') {
+    return [
+      'package p\n\nimport (\n\t"os"\n\t"sync"\n)\n',
+      `const (\n${n.map((i) => `\tc${i} = ${i} // ${i}\n`).join('')})\n`,
+      `var table = []int{\n${n.map((i) => `\t${i},\n`).join('')}}\n`,
+      `func f(mu *sync.Mutex, x int, ch chan int) error {\n\tswitch x {\n${n
+        .map((i) => `\tcase ${i}:\n\t\tmu.Lock()\n\t\tif x > ${i} {\n\t\t\treturn nil\n\t\t}\n\t\tos.Remove("f${i}")\n\t\tmu.Unlock()\n`)
+        .join('')}\t}\n\tclose(ch)\n\treturn nil\n}\n`,
+    ].join('\n');
+  }
+  return [
+    'import threading\nimport subprocess\n',
+    `TABLE = [\n${n.map((i) => `    ${i},\n`).join('')}]\n`,
+    `class Big:\n    def __init__(self):\n        self.lock = threading.Lock()\n        self.items = []\n\n${n
+      .map((i) => `    def m${i}(self, x):\n        try:\n            subprocess.run(["a${i}"])\n        except:\n            pass\n        self.items.append(x)\n\n`)
+      .join('')}`,
+  ].join('\n');
+}
+
 describe('incremental parsing and analysis (property)', () => {
   // npm test uses a fixed seed so CI is deterministic; npm run fuzz sets STEADY_RANDOM=1 to explore new ones.
   const seed = Number(process.env.STEADY_SEED ?? (process.env.STEADY_RANDOM ? Math.floor(Math.random() * 2 ** 31) : 20261122));
@@ -136,8 +161,9 @@ describe('incremental parsing and analysis (property)', () => {
       const parser = sharedParser(language);
       let compared = 0;
       let divergent = 0;
-      for (const file of files.slice(0, 8)) {
-        let text = readFileSync(file, 'utf8');
+      const sources = [...files.slice(0, 8).map((f) => ({ file: f, text: readFileSync(f, 'utf8') })), { file: `long-lists${ext}`, text: longLists(language) }];
+      for (const { file, text: original } of sources) {
+        let text = original;
         if (r() < 0.3) text = text.replace(/\n/g, '\r\n');
         let tree = parser.parse(text)!;
         const analyzer = new Analyzer(language, RULES);
