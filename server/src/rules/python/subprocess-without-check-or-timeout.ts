@@ -176,6 +176,9 @@ export default defineRule({
   },
   check(call, ctx) {
     const name = resolvedCallee(ctx, call);
+    const method = calleeName(call);
+    // Only subprocess calls and Popen waits are judged; the enclosing function is found for those alone.
+    if (!RUN_CALL.test(name) && method !== 'wait' && method !== 'communicate') return;
     const fn = enclosingFunction(call);
     const t = timeoutOption(ctx);
     if (RUN_CALL.test(name)) {
@@ -202,9 +205,8 @@ export default defineRule({
       });
       return;
     }
-    const method = calleeName(call);
     const recv = receiverOf(call);
-    if ((method !== 'wait' && method !== 'communicate') || !recv) return;
+    if (!recv) return;
     if (argument(call, 'timeout', method === 'wait' ? 0 : 1) || hasKwSplat(call)) return;
     const scope = fn?.childForFieldName('body');
     if (!scope || !isPopenObject(ctx, recv, scope)) return;

@@ -263,6 +263,8 @@ export default defineRule({
   check(node, ctx) {
     const muts = mutationsOf(node);
     if (!muts.length) return;
+    // Without a thread entry point in the file, no mutation runs in a thread (see runsIn): nothing to race with.
+    if (threadTargets(ctx).size === 0) return;
     const m = muts[0];
     const fn = enclosingFunction(node);
     const qname = fn ? qualifiedName(fn) : MODULE;
