@@ -46,6 +46,9 @@ function upperFirst(s: string): string {
 
 /** Finds the same-file callee of `call` that acquires a mutex the caller holds here. */
 function findReentry(ctx: RuleContext, call: Node): Reentry | undefined {
+  // Cheap filters first (walking up a deeply nested tree is slow): the declaration holding the call must take a lock
+  // somewhere (and, unlike the filter below, this reads no facts, so its findings here stay valid when they change).
+  if (!topLevelMentions(ctx, call, 'Lock')) return undefined;
   const fnNode = call.childForFieldName('function');
   if (!fnNode) return undefined;
   let owner = '';
@@ -60,10 +63,7 @@ function findReentry(ctx: RuleContext, call: Node): Reentry | undefined {
   } else {
     return undefined;
   }
-  // Cheap filters first (walking up a deeply nested tree is slow): the declaration holding the call must take a lock
-  // somewhere (and, unlike the next filter, this reads no facts, so its findings here stay valid when they change),
-  // and some same-file callable of that name must lock.
-  if (!topLevelMentions(ctx, call, 'Lock')) return undefined;
+  // Some same-file callable of that name must lock.
   const named = ctx.facts(goFunctions).filter((f) => f.value.name === name && Object.keys(f.value.acquires).length > 0 && !f.value.recvType === !owner);
   if (!named.length) return undefined;
   const ownerType = owner ? declaredTypeOf(call, owner) : '';
