@@ -10,7 +10,6 @@ import {
   forEachDescendant,
   goHeader,
   goImportPaths,
-  goSignatures,
   goStructs,
   goZeroValue,
   paramsOf,
@@ -19,7 +18,7 @@ import {
   replaceStatement,
   unparen,
 } from '../../engine/golang';
-import { defineRule, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
+import { defineRule, type FactProvider, type Fix, type RuleContext, type TextEdit } from '../../engine/rule';
 
 /** Package functions whose failure loses or corrupts data. */
 const CRITICAL_PKG = /^os\.(MkdirAll|Mkdir|WriteFile|Rename|Chmod|Chown|Symlink|Link|Truncate)$/;
@@ -66,16 +65,47 @@ function writtenFiles(ctx: RuleContext, fn: Node): Set<string> {
   });
 }
 
+/**
+ * The file's functions and methods as this rule sees them: name, receiver type, and whether the result list ends in
+ * `error`. Narrower than goSignatures, so that editing a parameter list does not re-run the rule on every declaration.
+ */
+const errorResults: FactProvider<[name: string, recvType: string, error: boolean]> = {
+  id: 'go301.results',
+  language: 'go',
+  collect(seg) {
+    if (seg.type !== 'function_declaration' && seg.type !== 'method_declaration') return undefined;
+    return [seg.childForFieldName('name')?.text ?? '', receiverOf(seg)?.type ?? '', endsInError(seg.childForFieldName('result')?.text ?? '')];
+  },
+};
+
+/** errorResults by name: functions (the first declaration of a name), and methods by receiver type and name. */
+function declaredResults(ctx: RuleContext): { funcs: Map<string, boolean>; methods: Map<string, boolean[]> } {
+  return ctx.memo(ctx.root, 'go301.results', () => {
+    const funcs = new Map<string, boolean>();
+    const methods = new Map<string, boolean[]>();
+    for (const { value: [name, recvType, error] } of ctx.facts(errorResults)) {
+      if (!recvType) {
+        if (!funcs.has(name)) funcs.set(name, error);
+        continue;
+      }
+      const key = `${recvType}\u0000${name}`;
+      const list = methods.get(key);
+      if (list) list.push(error);
+      else methods.set(key, [error]);
+    }
+    return { funcs, methods };
+  });
+}
+
 /** Why the call's error matters, or undefined when it is not one this rule watches. */
 function criticalReason(ctx: RuleContext, call: Node, fnOf: () => Node | undefined): string | undefined {
   const callee = calleeText(call);
   const f = call.childForFieldName('function');
   if (!f) return undefined;
   if (CRITICAL_PKG.test(callee)) return `${callee} can fail (full disk, permissions), and the caller carries on as if the data were written`;
-  const funcs = ctx.memo(ctx.root, 'go301.signatures', () => ctx.facts(goSignatures).map((x) => x.value));
+  const results = declaredResults(ctx);
   if (f.type === 'identifier') {
-    const decl = funcs.find((x) => !x.recvType && x.name === callee);
-    if (decl && endsInError(decl.result) && !/^[cC]lose/.test(callee)) return `${callee} returns an error that is dropped here`;
+    if (results.funcs.get(callee) && !/^[cC]lose/.test(callee)) return `${callee} returns an error that is dropped here`;
     return undefined;
   }
   if (f.type !== 'selector_expression') return undefined;
@@ -92,12 +122,12 @@ function criticalReason(ctx: RuleContext, call: Node, fnOf: () => Node | undefin
   if (root && recv?.name === root) recvType = recv.type;
   const fn = fnOf();
   if (root && !recvType && fn) recvType = localType(ctx, fn, root);
-  const methods = recvType ? funcs.filter((x) => x.recvType === recvType && x.name === method) : [];
+  const methods = (recvType && results.methods.get(`${recvType}\u0000${method}`)) || [];
   if (methods.length) {
     // Writers and readers with sticky errors (a buffer's WriteString) report at Flush or Close.
     // Close errors matter only for written files (below), as errcheck's default exclusions agree.
     if (/^(Write|Read|Unread|Print|Log|Output|Debug|Info|Warn|Error|[cC]lose)/.test(method)) return undefined;
-    if (methods.every((m) => endsInError(m.result))) return `${operand.text}.${method} returns an error that is dropped here`;
+    if (methods.every((error) => error)) return `${operand.text}.${method} returns an error that is dropped here`;
     return undefined;
   }
   if (method === 'Scan' && callArgs(call).length > 0) return `a failed Scan leaves the destination variables unset, and the caller reads stale or zero values`;
@@ -211,7 +241,7 @@ export default defineRule({
   fix: 'sometimes',
   summary: 'The error of a data-integrity call (MkdirAll, Rename, Commit, Scan, Close of a written file) or of a same-file function is dropped, so failures pass silently.',
   kinds: ['expression_statement', 'assignment_statement', 'short_var_declaration'],
-  facts: [goSignatures, goHeader, goStructs],
+  facts: [errorResults, goHeader, goStructs],
   docs: {
     whatItDoes:
       'Flags a call used as a statement, or assigned to `_`, whose error is never looked at, when the callee is a function or method declared in this file whose result ends in `error`, or one of the calls whose failure loses data: `os.MkdirAll/WriteFile/Rename/Chmod/Symlink…`, `Close`/`Sync` of a file opened for writing in the same function, `tx.Commit`, `X.Init/Open/Start/Connect/Flush/Exec`, and any `Scan(&dest…)` (including `QueryRow(…).Scan(…)`). It also flags `data, _ := json.Marshal(v)` when `data` is then written or sent.',
