@@ -44,6 +44,29 @@ describe('callee filters (Rule.callees)', () => {
     });
   }
 
+  it('hands a rule only the calls its filter passes, joined or (with flags) one by one', () => {
+    const seen = new Map<string, string[]>();
+    const spy = (code: string, callees: RegExp): Rule =>
+      defineRule({
+        ...RULES.find((r) => r.language === 'go')!,
+        code,
+        kinds: ['call_expression'],
+        callees,
+        facts: [],
+        check: (node) => {
+          const l = seen.get(code) ?? [];
+          l.push(node.childForFieldName('function')!.text);
+          seen.set(code, l);
+        },
+      });
+    const text = 'package p\n\nfunc a() {\n\tFOO()\n\tfoo()\n\tbar()\n}\n';
+    analyzeText('go', text, [spy('GO991', /^foo$/i), spy('GO992', /^foo$/)], { path: 'a.go' });
+    assert.deepEqual(Object.fromEntries(seen), { GO991: ['FOO', 'foo'], GO992: ['foo'] });
+    seen.clear();
+    analyzeText('go', text, [spy('GO992', /^foo$/), spy('GO993', /^bar$/)], { path: 'a.go' });
+    assert.deepEqual(Object.fromEntries(seen), { GO992: ['foo'], GO993: ['bar'] });
+  });
+
   it('refuses a stateful (g or y) filter', () => {
     const rule = RULES.find((r) => r.callees)!;
     assert.throws(() => defineRule({ ...rule, callees: /^close$/g }), /must not use the g or y flag/);

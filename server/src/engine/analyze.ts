@@ -122,8 +122,11 @@ export function isTestPath(p: string, language: LanguageId): boolean {
  */
 export class Analyzer {
   private readonly dispatch = new Map<string, Rule[]>();
-  /** Per call node kind: one test that passes whenever some rule's callee filter passes (see Rule.callees). */
-  private readonly anyCallee = new Map<string, RegExp>();
+  /**
+   * Per call node kind with callee filters (see Rule.callees): one test that passes whenever some filter passes, or
+   * null when the filters cannot be joined (they have flags) and are only tested one by one.
+   */
+  private readonly anyCallee = new Map<string, RegExp | null>();
   private readonly providers = new Map<string, FactProvider<unknown>>();
   private readonly active: Rule[] = [];
   /** The syntax tree of the previous version, whose unchanged nodes the next version keeps. */
@@ -150,8 +153,10 @@ export class Analyzer {
     }
     for (const kind of CALL_TYPES) {
       const filters = (this.dispatch.get(kind) ?? []).flatMap((r) => (r.callees ? [r.callees] : []));
-      // Joined as alternatives, filters must share their (empty) flags; with flags, each is tested on its own.
-      if (filters.length && filters.every((f) => f.flags === '')) this.anyCallee.set(kind, new RegExp(filters.map((f) => `(?:${f.source})`).join('|')));
+      if (!filters.length) continue;
+      // Joined as alternatives, filters must share their (empty) flags.
+      const joinable = filters.every((f) => f.flags === '');
+      this.anyCallee.set(kind, joinable ? new RegExp(filters.map((f) => `(?:${f.source})`).join('|')) : null);
     }
   }
 
@@ -450,9 +455,9 @@ export class Analyzer {
       let callee: string | undefined;
       let anyPasses = true;
       const any = this.anyCallee.get(node.type);
-      if (any) {
+      if (any !== undefined) {
         callee = node.childForFieldName('function')?.text ?? '';
-        anyPasses = any.test(callee);
+        anyPasses = any === null || any.test(callee);
       }
       for (const rule of list) {
         if ((failed.size && failed.has(rule.code)) || (wanted && !wanted.has(rule))) continue;
