@@ -271,12 +271,9 @@ function build(
    * `errorAbove`: whether the parent holds a syntax error (otherwise none of its descendants does). Whether a node
    * holds one is asked of tree-sitter: it can come from a MISSING token the cursor does not show (a Python indent).
    */
-  /** The start (in the new text) of the node `make` returned last. */
-  let madeStart = 0;
-  const make = (errorAbove: boolean): [SyntaxNode, boolean] => {
+  const make = (errorAbove: boolean): [node: SyntaxNode, kept: boolean, start: number] => {
     const typeId = cursor.nodeTypeId;
     const start = cursor.startIndex;
-    madeStart = start;
     const end = cursor.endIndex;
     const type = names[typeId] || 'ERROR';
     const error = errorAbove && cursor.currentNode.hasError;
@@ -284,7 +281,7 @@ function build(
       const oldStart = end < span.start ? start : start > span.newEnd ? start - delta : -1;
       if (oldStart !== -1) {
         const kept = oldNodes!.find(type, oldStart, oldStart + (end - start));
-        if (kept) return [kept, true];
+        if (kept) return [kept, true, start];
       }
     }
     let isNamed = named[typeId];
@@ -292,7 +289,7 @@ function build(
     const missing = start === end && cursor.nodeIsMissing;
     const n = new SyntaxNode(src, type, isNamed, start, end, missing);
     n.hasError = error;
-    return [n, false];
+    return [n, false, start];
   };
 
   const [root, rootKept] = make(tree.rootNode.hasError);
@@ -360,7 +357,8 @@ function build(
       const fieldId = cursor.currentFieldId;
       const level = stack.length - 1;
       const parent = stack[level];
-      const [n, kept] = make(parent.hasError);
+      // `start` is in the new text (a kept node's own offsets move only after this read).
+      const [n, kept, start] = make(parent.hasError);
       const siblings = kids[level];
       const o = olds[level];
       const oldIndex = n.index;
@@ -370,7 +368,7 @@ function build(
       n.index = siblings.length;
       siblings.push(n);
       let more: boolean;
-      if (childOfOld && madeStart > lastChange) {
+      if (childOfOld && start > lastChange) {
         // A kept child past every change: the old siblings after it follow unchanged.
         const rest = o.children;
         for (let i = oldIndex + 1; i < rest.length; i++) {
