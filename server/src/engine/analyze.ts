@@ -7,10 +7,11 @@
  * reused when the segment's text is unchanged and the file's facts (see FactProvider) are unchanged; every offset
  * a cached finding holds is stored relative to the segment that contains it and moved with that segment.
  */
-import type { Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import type { LanguageId } from '../languages';
 import type { FactProvider, Finding, Report, Rule, RuleContext, SegmentFact } from './rule';
 import { eol, indentUnit } from './fix';
+import { reparseStatement } from './reparse';
 import { applySuppressions } from './suppress';
 import { SyntaxSource, type Node } from './syntax';
 
@@ -163,6 +164,17 @@ export class Analyzer {
   /** Analyses `text`, whose current syntax tree is `tree` (owned by the caller). */
   analyze(text: string, tree: Tree, opts: AnalyzeOptions): AnalysisResult {
     return this.run(text, this.source.update(tree, text, opts.changedRanges), opts);
+  }
+
+  /**
+   * Analyses `text`, an edit of the last analysed text, parsing only the statement that holds the change (see
+   * engine/reparse.ts); undefined when that cannot be done, and the caller parses the file. Python only: Go's
+   * incremental parse is fast as it is.
+   */
+  analyzeEdited(text: string, parser: Parser, opts: Omit<AnalyzeOptions, 'changedRanges'>): AnalysisResult | undefined {
+    if (this.language !== 'python') return undefined;
+    const root = reparseStatement(parser, this.source, text);
+    return root && this.run(text, root, opts);
   }
 
   /** The syntax tree of the last analysed version, if that version's text is `text`. */

@@ -8,7 +8,7 @@
  * between versions of an open document: after an edit only the nodes that cover the changed text are read again; the
  * rest are moved to their new offsets (see `SyntaxSource.update`).
  */
-import type { Tree, TreeCursor } from 'web-tree-sitter';
+import type { Node as TreeNode, Tree, TreeCursor } from 'web-tree-sitter';
 import { lineOf, lineStartsOf } from './suppress';
 
 export interface Point {
@@ -51,6 +51,50 @@ export class SyntaxSource {
     const changed: [number, number][] | undefined =
       span && structure ? merge([[span.start, span.newEnd], ...structure.map((r): [number, number] => [r.startIndex, r.endIndex])]) : undefined;
     const root = build(tree, this, span, changed ? old : undefined, changed ?? []);
+    this.errorNodes = root.hasError ? null : [];
+    return this.advance(text, root, span);
+  }
+
+  /**
+   * Syntax errors of the current tree when they are known to lie inside nodes that `replace` put in: those nodes.
+   * Empty when the tree has no error; null when a whole read found errors (where they reach is tree-sitter's call).
+   */
+  errorNodes: SyntaxNode[] | null = [];
+
+  /**
+   * The tree for `text`, whose only change from the current text lies inside `target` (a node of the current tree):
+   * `target` replaced by a copy of `replacement` (a node of another parse of `text` with the same extent, give or take
+   * the change), and the ancestors of `target` made anew around it. Every other node is kept.
+   */
+  replace(text: string, target: SyntaxNode, tree: Tree, replacement: TreeNode): SyntaxNode {
+    const span = changedSpan(this.text, text);
+    const delta = span.newEnd - span.oldEnd;
+    const fresh = build(tree, this, undefined, undefined, [], replacement);
+    const errors = (this.errorNodes ?? []).filter((e) => !isWithin(e, target));
+    if (fresh.hasError) errors.push(fresh);
+    let child = fresh;
+    let old = target;
+    for (let a = target.parent; a; a = a.parent) {
+      const n = new SyntaxNode(this, a.type, a.isNamed, a.startIndex, a.endIndex + delta, false);
+      const kids = a.children.slice();
+      kids[old.index] = child;
+      for (const k of kids) k.parent = n;
+      n.children = kids;
+      n.fieldName = a.fieldName;
+      n.index = a.index;
+      n.hasError = errors.some((e) => isWithin(e, n));
+      child.index = old.index;
+      child.fieldName = old.fieldName;
+      old = a;
+      child = n;
+    }
+    child.parent = null;
+    this.errorNodes = errors;
+    return this.advance(text, child, span);
+  }
+
+  /** Makes `root` (a tree of `text`) current: nodes kept from the previous text move by the change in length. */
+  private advance(text: string, root: SyntaxNode, span: Span | undefined): SyntaxNode {
     // Kept nodes lie wholly before the changed span or wholly after it; those after it move by the change in length.
     this.moves.push({ from: span ? span.oldEnd : 0, delta: span ? span.newEnd - span.oldEnd : 0 });
     this.epoch++;
@@ -59,6 +103,12 @@ export class SyntaxSource {
     this.rootNode = root;
     return root;
   }
+}
+
+/** Whether `node` is `ancestor` or lies below it. */
+export function isWithin(node: SyntaxNode, ancestor: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) if (n === ancestor) return true;
+  return false;
 }
 
 const mentionCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
@@ -225,13 +275,13 @@ export function syntaxTree(tree: Tree, text: string): SyntaxNode {
 }
 
 /** The changed span of an edit: [start, oldEnd) in the old text became [start, newEnd) in the new one. */
-interface Span {
+export interface Span {
   start: number;
   oldEnd: number;
   newEnd: number;
 }
 
-function changedSpan(a: string, b: string): Span {
+export function changedSpan(a: string, b: string): Span {
   const max = Math.min(a.length, b.length);
   let p = 0;
   // Compare in blocks first (a slice comparison is a native memory compare), then character by character.
@@ -249,13 +299,14 @@ function changedSpan(a: string, b: string): Span {
 /** Per-language facts about node type ids: their names and whether they are named. */
 const typeInfo = new WeakMap<object, { names: string[]; named: (boolean | undefined)[] }>();
 
-/** Reads the tree under a cursor, reusing nodes of `old` outside the changed span. */
+/** Reads the tree (or its subtree at `top`) under a cursor, reusing nodes of `old` outside the changed span. */
 function build(
   tree: Tree,
   src: SyntaxSource,
   span: Span | undefined,
   old: SyntaxNode | undefined,
   changed: [number, number][],
+  top?: TreeNode,
 ): SyntaxNode {
   const language = tree.language;
   let info = typeInfo.get(language);
@@ -263,7 +314,7 @@ function build(
   const { names, named } = info;
   const fields = language.fields;
   const delta = span ? span.newEnd - span.oldEnd : 0;
-  const cursor: TreeCursor = tree.walk();
+  const cursor: TreeCursor = top ? top.walk() : tree.walk();
   const oldNodes = old && span ? new OldNodes(old) : undefined;
 
   /**
@@ -292,7 +343,7 @@ function build(
     return [n, false, start];
   };
 
-  const [root, rootKept] = make(tree.rootNode.hasError);
+  const [root, rootKept] = make((top ?? tree.rootNode).hasError);
   root.parent = null;
   root.fieldName = undefined;
   root.index = 0;
