@@ -6,7 +6,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit as LspT
 import { contentHash } from './cache';
 import type { DiagnosticData } from './diagnostics';
 import type { OpenDocument } from './documents';
-import { countSyntaxErrors, fixKeepsSyntax, indentAt, syntaxErrorCount } from './engine/fix';
+import { fixKeepsSyntax, indentAt, syntaxErrorCount } from './engine/fix';
 import type { AnalyzeOptions } from './engine/analyze';
 import type { Rule, TextEdit } from './engine/rule';
 import { fixAll } from './engine/run';
@@ -51,7 +51,8 @@ export function quickFixes(doc: OpenDocument, diagnostics: readonly Diagnostic[]
         end: doc.lines.offset(e.range.end),
         newText: e.newText,
       }));
-      baseErrors ??= doc.tree ? countSyntaxErrors(doc.syntax()!) : syntaxErrorCount(doc.language, doc.text);
+      // Counted as the fixed text's errors are, on a fresh parse, unless the document's tree has none.
+      baseErrors ??= doc.syntax()?.hasError === false ? 0 : syntaxErrorCount(doc.language, doc.text);
       if (!fixKeepsSyntax(doc.language, doc.text, edits, baseErrors)) return;
       out.push({
         title: fx.title,
@@ -96,7 +97,8 @@ export function disableForFile(doc: OpenDocument, d: Diagnostic): CodeAction {
   const nl = doc.text.includes('\r\n') ? '\r\n' : '\n';
   const marker = doc.language === 'go' ? '//' : '#';
   const comment = `${marker} steady:ignore-file ${code} TODO: say why this is safe`;
-  const existing = doc.tree ? findSuppressions(doc.text, doc.syntax()!, doc.language).find((s) => s.fileLevel && s.ids.length > 0) : undefined;
+  const root = doc.syntax();
+  const existing = root ? findSuppressions(doc.text, root, doc.language).find((s) => s.fileLevel && s.ids.length > 0) : undefined;
   let at: number;
   let newText: string;
   if (existing) {

@@ -1,9 +1,10 @@
 /**
- * Open documents: their text, version and one cached syntax tree each. Incremental changes are applied to the text
- * and, as tree-sitter edits, to the tree; the document is re-parsed with the old tree, which is then freed.
+ * Open documents: their text, version and one syntax tree each. Incremental changes are applied to the text and, as
+ * tree-sitter edits, to the tree; the tree is parsed again only when it is asked for, from the edited old tree, so a
+ * burst of changes costs one parse. The analysis of an edit may not need it at all (see `OpenDocument.analyze`).
  */
 import type { Edit, Point, Tree } from 'web-tree-sitter';
-import { Analyzer } from './engine/analyze';
+import { Analyzer, type AnalysisResult, type AnalyzeOptions } from './engine/analyze';
 import { syntaxTree, type Node } from './engine/syntax';
 import type { Rule } from './engine/rule';
 import { sharedParser, type LanguageId } from './languages';
@@ -24,19 +25,74 @@ export class OpenDocument {
   /** The most recent analysis, keyed by the version it was made for. */
   result?: { version: number; payload: unknown };
   private ownSyntax?: { text: string; root: Node };
-  /** Where the syntax changed from version `changeFrom` to the current one (Tree.getChangedRanges). */
-  changeFrom?: number;
-  changedRanges?: { startIndex: number; endIndex: number }[];
-  /** The version the analyzer analysed last. */
-  analyzedVersion?: number;
+  /** The tree parsed for version `treeVersion`; while `stale`, edited in place to the current text but not parsed. */
+  private parsed: Tree | null;
+  private treeVersion: number;
+  private stale: false | 'incremental' | 'full' = false;
+  /** Where the syntax changed from version `changeFrom` to `treeVersion` (Tree.getChangedRanges). */
+  private changeFrom?: number;
+  private changedRanges?: { startIndex: number; endIndex: number }[];
+  /** The version of the tree the analyzer last read (its copy has since followed edits without one). */
+  private analyzerBase?: number;
 
   constructor(
     readonly uri: string,
     readonly language: LanguageId,
     public version: number,
     public text: string,
-    public tree: Tree | null,
-  ) {}
+    tree: Tree | null,
+  ) {
+    this.parsed = tree;
+    this.treeVersion = version;
+  }
+
+  /** The syntax tree of the current text (parsed now if edits came since the last parse); null without a parser. */
+  get tree(): Tree | null {
+    if (this.stale) this.reparse();
+    return this.parsed;
+  }
+
+  private reparse(): void {
+    const old = this.parsed;
+    const parser = sharedParser(this.language);
+    const incremental = this.stale === 'incremental' && old;
+    const tree = incremental ? parser.parse(this.text, old) : parser.parse(this.text);
+    this.changeFrom = incremental && tree ? this.treeVersion : undefined;
+    this.changedRanges = incremental && tree ? old.getChangedRanges(tree) : undefined;
+    old?.delete();
+    this.parsed = tree;
+    this.treeVersion = this.version;
+    this.stale = false;
+  }
+
+  /** Applies LSP changes to the text and the tree (which is not parsed yet). */
+  edit(version: number, changes: readonly ContentChange[]): void {
+    const { text, reparse, index } = applyChanges(this.text, this.stale === 'full' ? null : this.parsed, changes, this.lines);
+    this.stale = reparse === 'full' || this.stale === 'full' || !this.parsed ? 'full' : 'incremental';
+    this.text = text;
+    this.lines = index;
+    this.version = version;
+    this.result = undefined;
+  }
+
+  /**
+   * Analyses the current text. The analyzer's copy of the syntax follows the edits since it last analysed: for a
+   * change inside one Python statement, by parsing that statement alone; otherwise from the tree, read again only
+   * where tree-sitter reports a change.
+   */
+  analyze(rules: readonly Rule[], opts: Omit<AnalyzeOptions, 'changedRanges'>): AnalysisResult | undefined {
+    const analyzer = this.analyzerFor(rules);
+    if (this.stale === 'incremental' && this.analyzerBase !== undefined) {
+      const edited = analyzer.analyzeEdited(this.text, sharedParser(this.language), opts);
+      if (edited) return edited;
+    }
+    const tree = this.tree;
+    if (!tree) return undefined;
+    const changedRanges = this.changeFrom !== undefined && this.changeFrom === this.analyzerBase ? this.changedRanges : undefined;
+    const result = analyzer.analyze(this.text, tree, { ...opts, changedRanges });
+    this.analyzerBase = this.treeVersion;
+    return result;
+  }
 
   /** The line index of the current text. */
   get lines(): LineIndex {
@@ -50,10 +106,11 @@ export class OpenDocument {
 
   /** The syntax tree of the current version (the analyzer's when it has analysed this text), or null without a tree. */
   syntax(): Node | null {
-    if (!this.tree) return null;
     const analysed = this.analyzer?.rootOf(this.text);
     if (analysed) return analysed;
-    if (this.ownSyntax?.text !== this.text) this.ownSyntax = { text: this.text, root: syntaxTree(this.tree, this.text) };
+    const tree = this.tree;
+    if (!tree) return null;
+    if (this.ownSyntax?.text !== this.text) this.ownSyntax = { text: this.text, root: syntaxTree(tree, this.text) };
     return this.ownSyntax.root;
   }
 
@@ -62,14 +119,16 @@ export class OpenDocument {
     if (!this.analyzer || this.analyzerRules !== rules) {
       this.analyzer = new Analyzer(this.language, rules);
       this.analyzerRules = rules;
+      this.analyzerBase = undefined;
     }
     return this.analyzer;
   }
 
   /** Frees the tree's wasm memory. */
   dispose(): void {
-    this.tree?.delete();
-    this.tree = null;
+    this.parsed?.delete();
+    this.parsed = null;
+    this.stale = false;
   }
 }
 
@@ -157,24 +216,13 @@ export class DocumentStore {
   }
 
   /**
-   * Applies incremental changes and re-parses with the old tree. Returns undefined for an unknown document or an
-   * out-of-order version (which is ignored).
+   * Applies incremental changes (the tree is parsed again when next asked for). Returns undefined for an unknown
+   * document or an out-of-order version (which is ignored).
    */
   change(uri: string, version: number, changes: readonly ContentChange[]): OpenDocument | undefined {
     const doc = this.docs.get(uri);
     if (!doc || version <= doc.version) return undefined;
-    const { text, reparse, index } = applyChanges(doc.text, doc.tree, changes, doc.lines);
-    const old = doc.tree;
-    const parser = sharedParser(doc.language);
-    doc.tree = reparse === 'incremental' && old ? parser.parse(text, old) : parser.parse(text);
-    // What changed in the syntax, for the analyzer's copy of the tree (only from the version just before this one).
-    doc.changeFrom = reparse === 'incremental' && old && doc.tree ? doc.version : undefined;
-    doc.changedRanges = doc.changeFrom !== undefined ? old!.getChangedRanges(doc.tree!) : undefined;
-    old?.delete();
-    doc.text = text;
-    doc.lines = index;
-    doc.version = version;
-    doc.result = undefined;
+    doc.edit(version, changes);
     return doc;
   }
 

@@ -102,16 +102,11 @@ function diagnose(doc: OpenDocument): Diagnostic[] {
   let diagnostics: Diagnostic[];
   if (doc.text.length > MAX_FILE_SIZE) {
     diagnostics = [skippedDiagnostic(`Steady does not analyse files over ${MAX_FILE_SIZE / 1024 / 1024} MB (this one has ${(doc.text.length / 1024 / 1024).toFixed(1)} MB)`)];
-  } else if (!doc.tree) {
-    diagnostics = [];
   } else {
     const cfg = configOf(doc.uri);
-    // The analyzer keeps its copy of the syntax tree between versions when it saw the version just before this one.
-    const changedRanges = doc.changeFrom !== undefined && doc.changeFrom === doc.analyzedVersion ? doc.changedRanges : undefined;
     const result = cfg.excluded
       ? { findings: [], hints: [], failures: [] }
-      : doc.analyzerFor(cfg.rules).analyze(doc.text, doc.tree, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions, changedRanges });
-    doc.analyzedVersion = cfg.excluded ? undefined : doc.version;
+      : (doc.analyze(cfg.rules, { path: pathOf(doc.uri), ruleOptions: cfg.ruleOptions }) ?? { findings: [], hints: [], failures: [] });
     for (const f of result.failures) {
       const key = `${f.code} ${f.path}`;
       if (!loggedFailures.has(key)) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Tree, Node as TsNode } from 'web-tree-sitter';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyChanges, type ContentChange } from '../../server/src/documents';
+import { applyChanges, DocumentStore, type ContentChange, type OpenDocument } from '../../server/src/documents';
 import { Analyzer } from '../../server/src/engine/analyze';
 import type { Node } from '../../server/src/engine/syntax';
 import { analyzeText } from '../../server/src/engine/run';
@@ -117,6 +117,19 @@ function shapeOf(tree: Tree): string[] {
   }
 }
 
+/**
+ * Asserts that an open document's syntax copy (kept across versions, in Python sometimes by parsing one statement)
+ * has the fresh parse's error state and, where the text parses cleanly, its shape and the from-scratch findings.
+ */
+function assertDocumentMatches(doc: OpenDocument, fresh: Tree, findings: ReturnType<typeof analyzeText>['findings'], file: string, where: string): void {
+  const copy = doc.syntax()!;
+  assert.equal(copy.hasError, fresh.rootNode.hasError, `${where}: the document's error state differs from a fresh parse`);
+  if (fresh.rootNode.hasError) return;
+  assertSameShape(copy, fresh.rootNode, `${where} (document)`);
+  const scratch = analyzeText(doc.language, doc.text, RULES, { path: file });
+  assertSameFindings(keysOf(findings), keysOf(scratch.findings), `${where} (document)`);
+}
+
 /** Asserts that a line index brought up to date by edits has the line starts of one built from the text. */
 function assertSameLines(edited: LineIndex, built: LineIndex, where: string): void {
   assert.equal(edited.lineCount, built.lineCount, `${where}: line count of the edited line index`);
@@ -192,6 +205,11 @@ describe('incremental parsing and analysis (property)', () => {
         let tree = parser.parse(text)!;
         const analyzer = new Analyzer(language, RULES);
         analyzer.analyze(text, tree, { path: file });
+        // The same edits through an open document, whose analysis may parse only the statement that changed.
+        const store = new DocumentStore();
+        const uri = `file:///${path.basename(file)}`;
+        const doc = store.open(uri, language, 0, text);
+        doc.analyze(RULES, { path: file });
         try {
           for (let step = 0; step < steps; step++) {
             const batch = Array.from({ length: 1 + Math.floor(r() * 3) }, () => undefined);
@@ -212,9 +230,12 @@ describe('incremental parsing and analysis (property)', () => {
             tree.delete();
             tree = newTree;
             text = next;
+            store.change(uri, step + 1, changes);
+            const viaDoc = doc.analyze(RULES, { path: file })!;
             const fresh = parser.parse(text)!;
             let same: boolean;
             try {
+              assertDocumentMatches(doc, fresh, viaDoc.findings, file, `${file} step ${step} (seed ${seed})`);
               const a = shapeOf(tree);
               const b = shapeOf(fresh);
               let i = 0;
@@ -246,10 +267,65 @@ describe('incremental parsing and analysis (property)', () => {
           }
         } finally {
           tree.delete();
+          store.close(uri);
         }
       }
       console.log(`      ${language}: ${compared} steps compared, ${divergent} inside error recovery (trees differ, not compared)`);
       assert.ok(compared > divergent, 'too few comparable steps: the edits are too destructive to prove anything');
     });
   }
+  it('python: typing one character at a time, parsing only the edited statement, equals a fresh parse and analysis', () => {
+    const files = [...filesOf(path.join(ROOT, 'test', 'testdata', 'python'), '.py'), ...filesOf(path.join(ROOT, 'examples'), '.py')];
+    const sources = [...files.slice(0, 8).map((f) => ({ file: f, text: readFileSync(f, 'utf8') })), { file: 'long-lists.py', text: longLists('python') }];
+    const r = rng(seed + 1);
+    const parser = sharedParser('python');
+    const keys = [' ', ' ', 'x', 'e', ':', '(', ')', '"', "'", '\n', '\t', '#', '\\', '[', ','];
+    let statements = 0;
+    let keystrokes = 0;
+    for (const { file, text } of sources) {
+      const store = new DocumentStore();
+      const uri = `file:///${path.basename(file)}`;
+      const doc = store.open(uri, 'python', 0, text);
+      doc.analyze(RULES, { path: file });
+      const analyzer = doc.analyzer!;
+      const edited = analyzer.analyzeEdited.bind(analyzer);
+      analyzer.analyzeEdited = (...args) => {
+        const result = edited(...args);
+        if (result) statements++;
+        return result;
+      };
+      let undo: { start: number; end: number; text: string } | undefined;
+      try {
+        for (let step = 0; step < 4 * steps; step++) {
+          const lines = new LineIndex(doc.text);
+          // A keystroke (a key typed, or the character there deleted), then its undo, leaving the file as it was:
+          // most of the time, so that the file stays mostly clean as it does while someone types.
+          let change: ContentChange;
+          if (undo) {
+            change = { range: lines.range(undo.start, undo.end), text: undo.text };
+            undo = undefined;
+          } else {
+            const at = Math.floor(r() * doc.text.length);
+            const key = r() < 0.6 ? keys[Math.floor(r() * keys.length)] : '';
+            const end = key ? at : Math.min(doc.text.length, at + 1);
+            change = { range: lines.range(at, end), text: key };
+            if (r() < 0.9) undo = { start: at, end: at + key.length, text: doc.text.slice(at, end) };
+          }
+          store.change(uri, step + 1, [change]);
+          const result = doc.analyze(RULES, { path: file })!;
+          const fresh = parser.parse(doc.text)!;
+          try {
+            assertDocumentMatches(doc, fresh, result.findings, file, `${file} keystroke ${step} (seed ${seed})`);
+          } finally {
+            fresh.delete();
+          }
+          keystrokes++;
+        }
+      } finally {
+        store.close(uri);
+      }
+    }
+    console.log(`      ${statements} of ${keystrokes} keystrokes parsed only their statement`);
+    assert.ok(statements > keystrokes / 10, 'too few keystrokes took the statement path to prove it');
+  });
 });
