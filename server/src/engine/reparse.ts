@@ -92,7 +92,7 @@ export function reparseStatement(parser: Parser, source: SyntaxSource, text: str
 /** Whether a block starts on a line after the one its statement starts on (`if x: y` keeps its block on one line). */
 function startsOwnLine(block: SyntaxNode, text: string): boolean {
   const owner = block.parent;
-  return !!owner && text.lastIndexOf('\n', block.startIndex - 1) >= owner.startIndex;
+  return !!owner && lineStart(text, block.startIndex) > owner.startIndex;
 }
 
 /**
@@ -102,12 +102,12 @@ function startsOwnLine(block: SyntaxNode, text: string): boolean {
  * take in the lines after it, or leave them out.
  */
 function closesAfter(text: string, start: number, end: number): boolean {
-  const indentAt = (lineStart: number): string => {
-    let i = lineStart;
+  const indentAt = (from: number): string => {
+    let i = from;
     while (text[i] === ' ' || text[i] === '\t' || text[i] === '\f') i++;
-    return text.slice(lineStart, i);
+    return text.slice(from, i);
   };
-  const own = indentAt(text.lastIndexOf('\n', start - 1) + 1);
+  const own = indentAt(lineStart(text, start));
   for (let nl = text.indexOf('\n', end); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
     const indent = indentAt(nl + 1);
     const c = text[nl + 1 + indent.length];
@@ -123,7 +123,6 @@ function closesAfter(text: string, start: number, end: number): boolean {
  * line its first statement starts on; then the target's lines, to its new end.
  */
 function includedRanges(source: SyntaxSource, text: string, target: SyntaxNode, end: number): Range[] | undefined {
-  const lineStart = (offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
   const at = (offset: number): Point => source.point(offset);
   const ranges: Range[] = [];
   for (let b = target.parent; b; b = b.parent) {
@@ -131,12 +130,12 @@ function includedRanges(source: SyntaxSource, text: string, target: SyntaxNode, 
     let owner = b.parent;
     while (owner && owner.parent && !CONTAINERS.has(owner.parent.type)) owner = owner.parent;
     if (!owner) return undefined;
-    const from = lineStart(owner.startIndex);
-    const to = lineStart(b.startIndex);
+    const from = lineStart(text, owner.startIndex);
+    const to = lineStart(text, b.startIndex);
     if (to <= from) return undefined;
     ranges.unshift({ startIndex: from, endIndex: to, startPosition: at(from), endPosition: at(to) });
   }
-  const from = lineStart(target.startIndex);
+  const from = lineStart(text, target.startIndex);
   const first = at(from);
   let row = first.row;
   let last = from - 1;
@@ -169,6 +168,11 @@ function sameAncestry(found: TreeNode, target: SyntaxNode): boolean {
     b = b.parent;
   }
   return !a && !b;
+}
+
+/** The offset of the start of the line holding `offset`. */
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
 function firstLeaf(node: SyntaxNode): SyntaxNode {
