@@ -83,7 +83,7 @@ export function reparseStatement(parser: Parser, source: SyntaxSource, text: str
     // first token alone (`else_x = 1` edited into `else: x = 1` belongs to the statement before it).
     if (tree.rootNode.hasError !== found.hasError) return undefined;
     if (found.hasError && !(firstLeaf(target).endIndex < span.start)) return undefined;
-    return source.replace(text, target, tree, found);
+    return source.replace(text, span, target, tree, found);
   } finally {
     tree.delete();
   }

@@ -64,10 +64,10 @@ export class SyntaxSource {
   /**
    * The tree for `text`, whose only change from the current text lies inside `target` (a node of the current tree):
    * `target` replaced by a copy of `replacement` (a node of another parse of `text` with the same extent, give or take
-   * the change), and the ancestors of `target` made anew around it. Every other node is kept.
+   * the change), and the ancestors of `target` made anew around it. Every other node is kept. `span` is the change
+   * (changedSpan of the current text and `text`).
    */
-  replace(text: string, target: SyntaxNode, tree: Tree, replacement: TreeNode): SyntaxNode {
-    const span = changedSpan(this.text, text);
+  replace(text: string, span: Span, target: SyntaxNode, tree: Tree, replacement: TreeNode): SyntaxNode {
     const delta = span.newEnd - span.oldEnd;
     const fresh = build(tree, this, undefined, undefined, [], replacement);
     const errors = (this.errorNodes ?? []).filter((e) => !isWithin(e, target));
