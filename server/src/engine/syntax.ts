@@ -107,8 +107,7 @@ export class SyntaxSource {
 
 /** Whether `node` is `ancestor` or lies below it. */
 export function isWithin(node: SyntaxNode, ancestor: SyntaxNode): boolean {
-  for (let n: SyntaxNode | null = node; n; n = n.parent) if (n === ancestor) return true;
-  return false;
+  return ancestor.childWithDescendant(node) !== null || node === ancestor;
 }
 
 const mentionCache = new WeakMap<SyntaxNode, Map<string, boolean>>();
